@@ -1,0 +1,96 @@
+"""Calibrate MatchSettings on tests/data/tune.yaml (never on eval.yaml, which is reported).
+
+Scores do not depend on thresholds, so each weight setting is scored once and every threshold
+combination is replayed on the cached rankings. The objective is the share of in-scope questions
+answered correctly, subject to <= 1.5% confidently wrong and >= 93% out-of-scope rejected
+(stricter than the gate, to leave room for questions we have not seen).
+
+    .venv/bin/python -m bench.tune [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+from dataclasses import replace
+from pathlib import Path
+
+from dnws_bot.engine import Engine, MatchSettings
+from dnws_bot.engine.evaluation import Case, load_cases
+from dnws_bot.engine.matching import Candidate
+
+TUNE = Path(__file__).resolve().parent.parent / "tests" / "data" / "tune.yaml"
+
+
+def outcome(
+    ranked: list[Candidate], s: MatchSettings
+) -> tuple[str, str | None]:
+    top = ranked[:3]
+    if not top or top[0].score < s.suggest_threshold:
+        return "none", None
+    second = top[1].score if len(top) > 1 else 0.0
+    if top[0].score >= s.answer_threshold and (
+        top[0].score - second >= s.margin or top[0].score >= s.sure_threshold
+    ):
+        return "answer", top[0].intent_id
+    return "suggest", None
+
+
+def score_thresholds(
+    rankings: list[tuple[Case, list[Candidate]]], s: MatchSettings
+) -> tuple[float, float, float]:
+    answered = wrong = inscope = oos = rejected = 0
+    for case, ranked in rankings:
+        status, intent = outcome(ranked, s)
+        if case.intent is None:
+            oos += 1
+            rejected += status != "answer"
+        else:
+            inscope += 1
+            answered += status == "answer" and intent == case.intent
+            wrong += status == "answer" and intent != case.intent
+    return answered / inscope, wrong / inscope, rejected / oos
+
+
+def best_thresholds(
+    rankings: list[tuple[Case, list[Candidate]]], base: MatchSettings
+) -> tuple[float, MatchSettings, tuple[float, float, float]]:
+    best: tuple[float, MatchSettings, tuple[float, float, float]] = (-1.0, base, (0, 0, 0))
+    for answer_t, margin, sure in itertools.product(
+        [x / 100 for x in range(20, 62, 2)], [0.0, 0.02, 0.04, 0.06, 0.08, 0.10, 0.14],
+        [0.5, 0.6, 0.7, 0.8, 1.01],
+    ):
+        s = replace(base, answer_threshold=answer_t, margin=margin, sure_threshold=sure,
+                    suggest_threshold=min(base.suggest_threshold, answer_t))
+        acc, wrong, rej = score_thresholds(rankings, s)
+        if wrong <= 0.015 and rej >= 0.93 and acc > best[0]:
+            best = (acc, s, (acc, wrong, rej))
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="thresholds only, current weights")
+    args = parser.parse_args()
+    cases = load_cases(TUNE)
+    engine = Engine.load()
+    grid = [MatchSettings()] if args.quick else [
+        replace(MatchSettings(), concept_weight=c, gram_weight=g, fuzzy_weight=f,
+                question_word_bonus=q, coverage_power=p)
+        for c, g, f, q, p in itertools.product(
+            [0.35, 0.45, 0.55], [0.2, 0.3, 0.4], [0.1, 0.2, 0.3], [0.0, 0.06], [1.0, 2.0]
+        )
+    ]
+    results = []
+    for weights in grid:
+        engine.matcher.settings = weights  # type: ignore[misc]
+        rankings = [(case, engine.matcher.scores(case.question)) for case in cases]
+        acc, s, figures = best_thresholds(rankings, weights)
+        results.append((acc, s, figures))
+    results.sort(key=lambda r: r[0], reverse=True)
+    for acc, s, (a, w, r) in results[:5]:
+        print(f"answered {a:.1%} wrong {w:.1%} oos-rejected {r:.1%}  {s}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""Command line: the core raises its own errors; only this module turns them into messages and
+exit codes (0 ok, 1 a check failed, 2 unusable input or configuration).
+
+`ask` is on the hot path of the product check, so nothing here imports telegram at module level.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .engine import CatalogueError, Engine, Reply
+from .engine.evaluation import evaluate, format_report, load_cases
+from .settings import Settings, SettingsError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def reply_json(reply: Reply) -> dict[str, Any]:
+    """The stable JSON contract of `dnws-bot ask --json`."""
+    return {
+        "status": reply.status,
+        "intent": reply.intent_id,
+        "score": round(reply.score, 4),
+        "lang": reply.lang,
+        "title": reply.title,
+        "answer": reply.text,
+        "html": reply.html,
+        "link": reply.link,
+        "section": reply.section,
+        "suggestions": list(reply.suggestions),
+    }
+
+
+def _load_engine(args: argparse.Namespace) -> Engine:
+    directory = Path(args.intents) if args.intents else Settings.from_env().intents_dir
+    return Engine.load(directory)
+
+
+def _utf8_lines(stream: Any) -> io.TextIOWrapper:
+    """Read stdin as UTF-8 no matter the locale; undecodable bytes become U+FFFD, not a crash."""
+    return io.TextIOWrapper(stream.buffer, encoding="utf-8", errors="replace", newline=None)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    engine = _load_engine(args)
+    out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", line_buffering=True)
+    if args.question == ["-"]:
+        for line in _utf8_lines(sys.stdin):
+            reply = engine.answer(line.rstrip("\r\n"), args.lang)
+            out.write(json.dumps(reply_json(reply), ensure_ascii=False) + "\n")
+        out.flush()
+        return EXIT_OK
+    reply = engine.answer(" ".join(args.question), args.lang)
+    if args.json:
+        out.write(json.dumps(reply_json(reply), ensure_ascii=False) + "\n")
+    else:
+        out.write(reply.text + "\n")
+        for button in reply.buttons:
+            out.write(f"  → {button.label}\n")
+    out.flush()
+    return EXIT_OK
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from .console import ConsoleChat
+
+    ConsoleChat(_load_engine(args)).run()
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    engine = _load_engine(args)  # raises CatalogueError with every problem
+    catalogue = engine.catalogue
+    print(
+        f"ok: {len(catalogue.intents)} intents in {len(catalogue.categories)} files, "
+        f"{sum(len(i.paraphrases['ja']) + len(i.paraphrases['en']) for i in catalogue.intents)} "
+        f"paraphrases, catalogue version {catalogue.version} ({catalogue.directory})"
+    )
+    return EXIT_OK
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    engine = _load_engine(args)
+    try:
+        cases = load_cases(Path(args.file))
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    report = evaluate(cases, engine.match)
+    print(format_report(report, show_misses=args.misses))
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .telegram.runner import run_bot
+
+    return run_bot(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dnws-bot",
+        description="Bilingual study bot for 38 North's article on North Korea's de facto "
+        "nuclear weapon state status (2025-03-14).",
+    )
+    parser.add_argument("--intents", help="intents directory (default: $DNWS_INTENTS or bundled)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ask = sub.add_parser("ask", help="answer one question (or '-' for one per stdin line)")
+    ask.add_argument("--lang", choices=["ja", "en", "both"], help="force the answer language")
+    ask.add_argument("--json", action="store_true", help="print the JSON contract")
+    ask.add_argument("question", nargs="+", help="the question, or - to read stdin")
+    ask.set_defaults(func=cmd_ask)
+
+    chat = sub.add_parser("chat", help="interactive console chat")
+    chat.set_defaults(func=cmd_chat)
+
+    validate = sub.add_parser("validate", help="check the intent catalogue")
+    validate.set_defaults(func=cmd_validate)
+
+    ev = sub.add_parser("eval", help="accuracy on a question set (tests/data/eval.yaml)")
+    ev.add_argument("file")
+    ev.add_argument("--misses", type=int, default=0, help="list this many misses")
+    ev.set_defaults(func=cmd_eval)
+
+    run = sub.add_parser("run", help="run the Telegram bot (TELEGRAM_BOT_TOKEN required)")
+    run.add_argument("--webhook-url", help="serve a webhook at this public https URL")
+    run.add_argument("--listen", default="127.0.0.1", help="webhook listen address")
+    run.add_argument("--port", type=int, default=8443, help="webhook listen port")
+    run.add_argument("--log-format", choices=["text", "json"], default="text")
+    run.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except CatalogueError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""The answer engine: catalogue → normalise → match → render. Knows nothing of Telegram.
+
+`Engine` is the only object adapters need. It is immutable after construction, so a reload
+builds a new one and swaps the reference: no question ever sees a half-loaded catalogue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .catalogue import Catalogue, CatalogueError, Problem, load_catalogue
+from .language import LANGS, Lang, detect_language
+from .matching import Matcher, MatchResult, MatchSettings
+from .normalize import normalize
+from .replies import Button, LangMode, Renderer, Reply
+from .telegram_html import MAX_MESSAGE_CHARS, html_problems, telegram_length
+
+__all__ = [
+    "Button",
+    "Catalogue",
+    "CatalogueError",
+    "Engine",
+    "LangMode",
+    "MatchResult",
+    "MatchSettings",
+    "Problem",
+    "Reply",
+    "default_intents_dir",
+    "detect_language",
+]
+
+
+def default_intents_dir() -> Path:
+    """The intents/ shipped inside the installed package (a symlink in a source checkout)."""
+    return Path(__file__).resolve().parent.parent / "intents"
+
+
+@dataclass(frozen=True)
+class Engine:
+    """A loaded catalogue with its matcher and renderer."""
+
+    catalogue: Catalogue
+    matcher: Matcher
+    renderer: Renderer
+
+    @classmethod
+    def from_catalogue(cls, catalogue: Catalogue, settings: MatchSettings | None = None) -> Engine:
+        engine = cls(catalogue, Matcher(catalogue, settings), Renderer(catalogue))
+        problems = engine.render_problems()
+        if problems:
+            raise CatalogueError(problems)
+        return engine
+
+    @classmethod
+    def load(cls, directory: Path | None = None, settings: MatchSettings | None = None) -> Engine:
+        """Load and fully validate a catalogue; raises CatalogueError listing every problem."""
+        return cls.from_catalogue(load_catalogue(directory or default_intents_dir()), settings)
+
+    @property
+    def version(self) -> str:
+        return self.catalogue.version
+
+    def match(self, question: str, lang: Lang | None = None) -> MatchResult:
+        return self.matcher.match(question, lang)
+
+    def answer(self, question: str, mode: LangMode | None = None) -> Reply:
+        """Best reply to a free-text question; `mode` forces the answer language."""
+        if not normalize(question):
+            return self.renderer.empty(mode or detect_language(question))
+        forced: Lang | None = mode if mode in LANGS else None  # type: ignore[assignment]
+        return self.renderer.from_match(self.matcher.match(question, forced), mode)
+
+    def intent_reply(self, intent_id: str, mode: LangMode) -> Reply:
+        return self.renderer.intent_reply(intent_id, mode)
+
+    def render_problems(self) -> list[Problem]:
+        """Check every rendered answer the way Telegram would (HTML and length)."""
+        problems: list[Problem] = []
+        for intent in self.catalogue.intents:
+            for mode in ("ja", "en", "both"):
+                reply = self.renderer.intent_reply(intent.id, mode)
+                for problem in html_problems(reply.html):
+                    problems.append(Problem(intent.file, intent.line, intent.id,
+                                            f"rendered {mode} answer: {problem}"))
+                if telegram_length(reply.html) > MAX_MESSAGE_CHARS:
+                    problems.append(Problem(intent.file, intent.line, intent.id,
+                                            f"rendered {mode} answer exceeds {MAX_MESSAGE_CHARS}"))
+        return problems
+

@@ -1,0 +1,129 @@
+"""Find concepts (from aliases.yaml) in normalised text, in any script, with typo tolerance.
+
+Japanese has no spaces, so Japanese forms are found as substrings; Latin forms must sit on word
+boundaries so "nk" never fires inside "think". A misspelt English word ("sanctons") is corrected to
+the nearest alias word within a small edit distance, but only when the word is unknown to the
+whole catalogue, so real words are never "corrected".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from .normalize import normalize
+
+
+def _is_latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def latin_words(text: str) -> list[tuple[int, int]]:
+    """Spans of Latin/digit words in normalised text (word edges are script changes too)."""
+    spans: list[tuple[int, int]] = []
+    start = -1
+    for index, ch in enumerate(text):
+        if _is_latin(ch):
+            if start < 0:
+                start = index
+        elif start >= 0:
+            spans.append((start, index))
+            start = -1
+    if start >= 0:
+        spans.append((start, len(text)))
+    return spans
+
+
+@dataclass(frozen=True)
+class Found:
+    """A concept located in a text: which concept, and which characters it covered."""
+
+    concept: str
+    start: int
+    end: int
+
+
+class ConceptIndex:
+    """Longest-match lookup of many surface forms in one pass over the text."""
+
+    def __init__(self, groups: Mapping[str, Iterable[str]], known_words: Iterable[str] = ()) -> None:
+        self._latin: dict[tuple[str, ...], str] = {}
+        self._other: dict[str, str] = {}
+        for concept, forms in groups.items():
+            for form in forms:
+                key = normalize(form)
+                if not key:
+                    continue
+                if all(_is_latin(ch) or ch == " " for ch in key):
+                    self._latin.setdefault(tuple(key.split()), concept)
+                else:
+                    self._other.setdefault(key, concept)
+        self._max_words = max((len(k) for k in self._latin), default=1)
+        self._max_chars = max((len(k) for k in self._other), default=1)
+        # Single alias words long enough to correct safely, for the typo step.
+        self._typo_targets = sorted({k[0] for k in self._latin if len(k) == 1 and len(k[0]) >= 5})
+        self._known = frozenset(known_words) | {w for k in self._latin for w in k}
+
+    @property
+    def latin_vocabulary(self) -> frozenset[str]:
+        return self._known
+
+    def _correct(self, word: str) -> str | None:
+        """Nearest alias word for an unknown word of 5+ letters, or None."""
+        if len(word) < 5 or word in self._known or word.isdigit():
+            return None
+        max_distance = 1 if len(word) < 8 else 2
+        hit = process.extractOne(
+            word, self._typo_targets, scorer=Levenshtein.distance, score_cutoff=max_distance
+        )
+        return hit[0] if hit else None
+
+    def find(self, text: str) -> list[Found]:
+        """Concepts in normalised `text`, leftmost-longest, without overlaps."""
+        found: list[Found] = []
+        words = latin_words(text)
+        word_at = {start: i for i, (start, _) in enumerate(words)}
+        pos = 0
+        while pos < len(text):
+            index = word_at.get(pos)
+            if index is not None:
+                hit = self._match_words(text, words, index)
+                if hit is not None:
+                    found.append(hit)
+                    pos = hit.end
+                else:
+                    pos = words[index][1]
+                continue
+            hit = self._match_chars(text, pos)
+            if hit is not None:
+                found.append(hit)
+                pos = hit.end
+            else:
+                pos += 1
+        return found
+
+    def _match_words(self, text: str, words: list[tuple[int, int]], index: int) -> Found | None:
+        tokens = [text[s:e] for s, e in words[index : index + self._max_words]]
+        # Words must be consecutive (joined by one space) to form a multi-word alias.
+        run = 1
+        while run < len(tokens) and words[index + run][0] == words[index + run - 1][1] + 1:
+            run += 1
+        for size in range(run, 0, -1):
+            concept = self._latin.get(tuple(tokens[:size]))
+            if concept is not None:
+                return Found(concept, words[index][0], words[index + size - 1][1])
+        corrected = self._correct(tokens[0])
+        if corrected is not None:
+            concept = self._latin[(corrected,)]
+            return Found(concept, words[index][0], words[index][1])
+        return None
+
+    def _match_chars(self, text: str, pos: int) -> Found | None:
+        for size in range(min(self._max_chars, len(text) - pos), 0, -1):
+            concept = self._other.get(text[pos : pos + size])
+            if concept is not None:
+                return Found(concept, pos, pos + size)
+        return None

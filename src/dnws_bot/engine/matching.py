@@ -1,0 +1,339 @@
+"""Rank intents for a question: concepts + character n-grams + a rapidfuzz rerank.
+
+Why this shape (measured in bench/, numbers in the README):
+- Concepts (aliases.yaml) put 制裁, せいさい and "sanctions" on one id, so a question meets the
+  intent whatever script or language it uses, and a Japanese question can match via English
+  paraphrases. Rare concepts weigh more (idf over intents).
+- Character n-grams need no tokenizer for Japanese and forgive small wording changes; they are
+  aggregated per intent so scoring touches at most one posting per intent per gram.
+- rapidfuzz compares the question with each paraphrase of the few best intents only, rewarding a
+  near-verbatim match without paying for a scan of every paraphrase.
+- Coverage: the share of the question's content words the catalogue knows at all. A question
+  about missile ranges shares "北朝鮮" and "ICBM" with the article, but "射程" is unknown, which
+  is what tells a near-domain question from an in-scope one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from .catalogue import Catalogue, Intent
+from .concepts import ConceptIndex, latin_words
+from .language import LANGS, Lang, detect_language
+from .normalize import is_japanese_char, normalize
+
+Status = Literal["answer", "suggest", "none"]
+
+# English words that say nothing about the topic; they neither help nor count as unknown.
+_EN_STOPWORDS = frozenset(
+    """a an the is are was were be been being am do does did doing have has had of to in on at
+    for from by with about as into than then so and or but if it its it's this that these those
+    there their they them he she his her we our you your i me my what whats which who whom whose
+    why how when where can could would should will shall may might must not no yes just like
+    really very much many any some all also too more most such only own same other else
+    tell know want wanna gonna get got give explain mean means meaning say says said think
+    thing things stuff one ones way ok okay pls please plz thanks hey hi lol u ur r im dont
+    doesnt cant isnt arent wont didnt let lets us""".split()
+)
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    """Weights and thresholds; tuned on tests/data/tune.yaml, reported on eval.yaml."""
+
+    concept_weight: float = 0.45
+    gram_weight: float = 0.30
+    fuzzy_weight: float = 0.25
+    question_word_bonus: float = 0.06
+    coverage_power: float = 1.0
+    rerank_top: int = 6
+    answer_threshold: float = 0.42
+    suggest_threshold: float = 0.28
+    margin: float = 0.06
+    sure_threshold: float = 0.62
+
+
+@dataclass(frozen=True)
+class Candidate:
+    intent_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """The matcher's verdict: answer, suggest (did you mean) or none, with the top candidates."""
+
+    status: Status
+    lang: Lang
+    candidates: tuple[Candidate, ...]
+
+    @property
+    def intent_id(self) -> str | None:
+        return self.candidates[0].intent_id if self.status == "answer" else None
+
+    @property
+    def score(self) -> float:
+        return self.candidates[0].score if self.candidates else 0.0
+
+
+@dataclass(frozen=True)
+class _Analysed:
+    """A normalised text split into what the scorers need."""
+
+    content: str  # normalised, fillers and question words removed
+    concepts: frozenset[str]
+    question_words: frozenset[str]
+    grams: frozenset[str]
+    coverage_units: tuple[str, ...]
+
+
+def _grams(text: str) -> set[str]:
+    """Character bigrams within Japanese runs, plus Latin words and their trigrams."""
+    grams: set[str] = set()
+    for start, end in latin_words(text):
+        word = text[start:end]
+        if word in _EN_STOPWORDS:
+            continue
+        grams.add(word)
+        padded = f"<{word}>"
+        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    run = ""
+    for ch in [*text, " "]:
+        if is_japanese_char(ch):
+            run += ch
+            continue
+        if run:
+            grams.update(run[i : i + 2] for i in range(len(run) - 1))
+            grams.update(c for c in run if not ("\u3040" <= c <= "\u309f"))  # kanji unigrams
+            run = ""
+    return grams
+
+
+def _coverage_units(text: str) -> list[str]:
+    """Content units for the coverage check: Latin content words and kanji-bearing bigrams."""
+    units = [
+        text[s:e]
+        for s, e in latin_words(text)
+        if text[s:e] not in _EN_STOPWORDS and (len(text[s:e]) > 1 or text[s:e].isdigit())
+    ]
+    for i in range(len(text) - 1):
+        pair = text[i : i + 2]
+        if all(is_japanese_char(c) for c in pair) and any(c >= "\u3400" for c in pair):
+            units.append(pair)
+    return units
+
+
+class Matcher:
+    """Built once per catalogue; `match` is pure and does no I/O."""
+
+    def __init__(self, catalogue: Catalogue, settings: MatchSettings | None = None) -> None:
+        self.catalogue = catalogue
+        self.settings = settings or MatchSettings()
+        aliases = catalogue.aliases
+        vocabulary = self._vocabulary(catalogue)
+        self._concepts = ConceptIndex(aliases.concepts, vocabulary)
+        self._question_words = ConceptIndex(aliases.question_words, vocabulary)
+        self._fillers = sorted(
+            {normalize(f) for lang in LANGS for f in aliases.fillers[lang] if normalize(f)},
+            key=len,
+            reverse=True,
+        )
+        self._intents = catalogue.intents
+        self._build_profiles()
+
+    @staticmethod
+    def _vocabulary(catalogue: Catalogue) -> set[str]:
+        words: set[str] = set()
+        for intent in catalogue.intents:
+            texts = [*intent.paraphrases["en"], *intent.paraphrases["ja"], intent.answer.en,
+                     intent.title.en]
+            for text in texts:
+                norm = normalize(text)
+                words.update(norm[s:e] for s, e in latin_words(norm))
+        return words
+
+    def _strip_fillers(self, text: str) -> str:
+        for filler in self._fillers:
+            if filler in text:
+                if all(c.isascii() for c in filler):
+                    text = f" {text} ".replace(f" {filler} ", " ").strip()
+                else:
+                    text = text.replace(filler, " ")
+        return " ".join(text.split())
+
+    def analyse(self, question: str) -> _Analysed:
+        """Normalise a text and extract concepts, question words, grams and coverage units."""
+        text = normalize(question)
+        found_qw = self._question_words.find(text)
+        question_words = frozenset(f.concept for f in found_qw)
+        content = self._strip_fillers(text)
+        found = self._concepts.find(content)
+        concepts = frozenset(f.concept for f in found)
+        # Remove question words from the content used for grams (they are scored separately).
+        for hit in sorted(self._question_words.find(content), key=lambda f: -f.start):
+            content = content[: hit.start] + " " + content[hit.end :]
+        content = " ".join(content.split())
+        return _Analysed(
+            content=content,
+            concepts=concepts,
+            question_words=question_words,
+            grams=frozenset(_grams(content)),
+            coverage_units=tuple(_coverage_units(content)),
+        )
+
+    def _build_profiles(self) -> None:
+        """Per-intent concept and gram weights (share of paraphrases carrying each)."""
+        count = len(self._intents)
+        concept_share: list[dict[str, float]] = []
+        gram_share: list[dict[str, float]] = []
+        qword_share: list[dict[str, float]] = []
+        self._contents: list[list[str]] = []
+        known_units: set[str] = set()
+        for intent in self._intents:
+            analysed = [self.analyse(p) for lang in LANGS for p in intent.paraphrases[lang]]
+            n = len(analysed)
+            concept_share.append(_shares((a.concepts for a in analysed), n))
+            for keyword in intent.keywords:
+                for concept in self.analyse(keyword).concepts:
+                    concept_share[-1][concept] = 1.0
+            gram_share.append(_shares((a.grams for a in analysed), n))
+            qword_share.append(_shares((a.question_words for a in analysed), n))
+            self._contents.append([a.content for a in analysed if a.content])
+            for text in (intent.answer.ja, intent.answer.en, intent.title.ja, intent.title.en):
+                known_units.update(self.analyse(text).coverage_units)
+            for a in analysed:
+                known_units.update(a.coverage_units)
+        for forms in self.catalogue.aliases.concepts.values():
+            for form in forms:
+                known_units.update(_coverage_units(normalize(form)))
+        self._known_units = frozenset(known_units)
+        self._concept_idf = _idf(concept_share, count)
+        self._gram_idf = _idf(gram_share, count)
+        self._concept_postings = _postings(concept_share, self._concept_idf)
+        self._gram_postings = _postings(gram_share, self._gram_idf)
+        self._concept_norms = _norms(concept_share, self._concept_idf)
+        self._gram_norms = _norms(gram_share, self._gram_idf)
+        self._qword_share = qword_share
+
+    def _is_known(self, unit: str) -> bool:
+        if unit in self._known_units or unit in self._concepts.latin_vocabulary:
+            return True
+        return unit.isascii() and bool(self._concepts.find(unit))  # a typo of an alias word
+
+    def _coverage(self, analysed: _Analysed) -> float:
+        """Share of the question's content units that the catalogue knows at all."""
+        units = analysed.coverage_units
+        if not units:
+            return 1.0
+        return sum(1 for unit in units if self._is_known(unit)) / len(units)
+
+    def scores(self, question: str) -> list[Candidate]:
+        """Every intent that shares anything with the question, best first."""
+        s = self.settings
+        analysed = self.analyse(question)
+        concept_score = _cosine(analysed.concepts, self._concept_postings, self._concept_idf,
+                                self._concept_norms)
+        gram_score = _cosine(analysed.grams, self._gram_postings, self._gram_idf, self._gram_norms)
+        combined: dict[int, float] = defaultdict(float)
+        for index, value in concept_score.items():
+            combined[index] += s.concept_weight * value
+        for index, value in gram_score.items():
+            combined[index] += s.gram_weight * value
+        if not combined:
+            return []
+        ranked = sorted(combined, key=combined.__getitem__, reverse=True)[: s.rerank_top]
+        coverage = self._coverage(analysed) ** s.coverage_power
+        results: list[Candidate] = []
+        for index in ranked:
+            fuzzy = 0.0
+            if analysed.content and self._contents[index]:
+                best = process.extractOne(analysed.content, self._contents[index],
+                                          scorer=fuzz.ratio)
+                fuzzy = best[1] / 100.0 if best else 0.0
+            qword = sum(self._qword_share[index].get(q, 0.0) for q in analysed.question_words)
+            raw = combined[index] + s.fuzzy_weight * fuzzy + s.question_word_bonus * min(qword, 1.0)
+            results.append(Candidate(self._intents[index].id, min(1.0, raw * coverage)))
+        results.sort(key=lambda c: c.score, reverse=True)
+        return results
+
+    def match(self, question: str, lang: Lang | None = None) -> MatchResult:
+        """Decide between a confident answer, did-you-mean suggestions and no match."""
+        s = self.settings
+        answer_lang = lang or detect_language(question)
+        ranked = self.scores(question)
+        top = tuple(Candidate(c.intent_id, round(c.score, 4)) for c in ranked[:3])
+        if not top or top[0].score < s.suggest_threshold:
+            return MatchResult("none", answer_lang, top)
+        second = top[1].score if len(top) > 1 else 0.0
+        confident = top[0].score >= s.answer_threshold and (
+            top[0].score - second >= s.margin or top[0].score >= s.sure_threshold
+        )
+        if confident:
+            return MatchResult("answer", answer_lang, top)
+        suggestions = tuple(c for c in top if c.score >= s.suggest_threshold * 0.75)
+        return MatchResult("suggest", answer_lang, suggestions)
+
+    def intent(self, intent_id: str) -> Intent:
+        return self.catalogue.by_id[intent_id]
+
+
+def _shares(sets: Iterable[frozenset[str]], n: int) -> dict[str, float]:
+    counts: dict[str, float] = defaultdict(float)
+    for items in sets:
+        for item in items:
+            counts[item] += 1.0
+    return {item: value / n for item, value in counts.items()}
+
+
+def _idf(shares: list[dict[str, float]], count: int) -> dict[str, float]:
+    soft_df: dict[str, float] = defaultdict(float)
+    for table in shares:
+        for item, share in table.items():
+            soft_df[item] += min(1.0, share * 2.0)
+    return {item: math.log(1.0 + count / df) for item, df in soft_df.items()}
+
+
+def _postings(
+    shares: list[dict[str, float]], idf: dict[str, float]
+) -> dict[str, list[tuple[int, float]]]:
+    postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for index, table in enumerate(shares):
+        for item, share in table.items():
+            postings[item].append((index, share * idf[item]))
+    return dict(postings)
+
+
+def _norms(shares: list[dict[str, float]], idf: dict[str, float]) -> list[float]:
+    return [
+        math.sqrt(sum((share * idf[item]) ** 2 for item, share in table.items())) or 1.0
+        for table in shares
+    ]
+
+
+def _cosine(
+    items: frozenset[str],
+    postings: dict[str, list[tuple[int, float]]],
+    idf: dict[str, float],
+    norms: list[float],
+) -> dict[int, float]:
+    """Cosine between the question's idf-weighted items and each intent's weighted profile."""
+    dot: dict[int, float] = defaultdict(float)
+    query_norm = 0.0
+    for item in items:
+        weight = idf.get(item)
+        if weight is None:
+            query_norm += 9.0  # an unknown item dilutes the question like a rare known one
+            continue
+        query_norm += weight * weight
+        for index, value in postings[item]:
+            dot[index] += weight * value
+    if not dot:
+        return {}
+    query_norm = math.sqrt(query_norm)
+    return {index: value / (query_norm * norms[index]) for index, value in dot.items()}

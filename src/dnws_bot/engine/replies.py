@@ -1,0 +1,148 @@
+"""Turn a match into a `Reply`: Telegram-safe HTML, plain text and buttons, as data.
+
+Telegram, the console chat and the JSON CLI all render the same `Reply`, so the tests can check
+what a user would see without any network. Every string from the catalogue is trusted HTML
+(validated at load time); everything else is escaped here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from .catalogue import Catalogue, Intent
+from .language import LANGS, Lang
+from .matching import MatchResult, Status
+from .telegram_html import escape, to_plain_text
+from .texts import ui
+
+LangMode = Literal["ja", "en", "both"]
+ReplyKind = Literal["answer", "suggest", "none", "empty"]
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button under a reply: opens an intent, or lists a category's intents."""
+
+    label: str
+    intent_id: str | None = None
+    category_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the user sees, independent of the channel that shows it."""
+
+    kind: ReplyKind
+    lang: Lang
+    intent_id: str | None
+    score: float
+    title: str
+    text: str  # plain text, no markup
+    html: str  # Telegram HTML (parse_mode=HTML)
+    link: str
+    section: str
+    buttons: tuple[Button, ...]
+    suggestions: tuple[str, ...]
+
+    @property
+    def status(self) -> Status:
+        return "none" if self.kind == "empty" else self.kind
+
+
+def _langs(mode: LangMode) -> tuple[Lang, ...]:
+    return LANGS if mode == "both" else (mode,)
+
+
+class Renderer:
+    """Renders replies for one catalogue."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+
+    def _answer_block(self, intent: Intent, lang: Lang) -> str:
+        article = self.catalogue.article
+        section = escape(self.catalogue.section_title(intent, lang))
+        source = (
+            f'📖 {ui("source_label").get(lang)}: {section} — '
+            f'<a href="{escape(article.url)}">{escape(article.publisher)} ({article.date})</a>'
+        )
+        return f"<b>{escape(intent.title.get(lang))}</b>\n\n{intent.answer.get(lang)}\n\n{source}"
+
+    def intent_reply(self, intent_id: str, mode: LangMode, score: float = 1.0) -> Reply:
+        """The full answer for one intent, with its related intents as buttons."""
+        intent = self.catalogue.by_id[intent_id]
+        langs = _langs(mode)
+        html = "\n\n".join(self._answer_block(intent, lang) for lang in langs)
+        primary = langs[0]
+        buttons = tuple(
+            Button(self.catalogue.by_id[rid].title.get(primary), intent_id=rid)
+            for rid in intent.related[:3]
+        )
+        return Reply(
+            kind="answer",
+            lang=primary,
+            intent_id=intent.id,
+            score=score,
+            title=intent.title.get(primary),
+            text=to_plain_text(html) + f"\n{self.catalogue.article.url}",
+            html=html,
+            link=self.catalogue.article.url,
+            section=self.catalogue.section_title(intent, primary),
+            buttons=buttons,
+            suggestions=(),
+        )
+
+    def from_match(self, match: MatchResult, mode: LangMode | None = None) -> Reply:
+        """Render a matcher verdict in the question's language, or the chat's chosen mode."""
+        mode = mode or match.lang
+        if match.status == "answer" and match.intent_id is not None:
+            return self.intent_reply(match.intent_id, mode, match.score)
+        lang = _langs(mode)[0]
+        if match.status == "suggest":
+            ids = tuple(c.intent_id for c in match.candidates)
+            return self._message_reply(
+                "suggest", "did_you_mean", mode, match.score, ids,
+                tuple(Button(self.catalogue.by_id[i].title.get(lang), intent_id=i) for i in ids),
+            )
+        return self._message_reply("none", "no_match", mode, match.score, (), self.topic_buttons(lang))
+
+    def empty(self, mode: LangMode) -> Reply:
+        return self._message_reply("empty", "empty", mode, 0.0, (), self.topic_buttons(_langs(mode)[0]))
+
+    def _message_reply(
+        self,
+        kind: ReplyKind,
+        key: str,
+        mode: LangMode,
+        score: float,
+        suggestions: tuple[str, ...],
+        buttons: tuple[Button, ...],
+    ) -> Reply:
+        langs = _langs(mode)
+        html = "\n\n".join(escape(ui(key).get(lang)) for lang in langs)
+        if suggestions:
+            for lang in langs:
+                titles = [self.catalogue.by_id[i].title.get(lang) for i in suggestions]
+                html += "\n" + "\n".join(f"• {escape(t)}" for t in titles)
+        return Reply(
+            kind=kind,
+            lang=langs[0],
+            intent_id=None,
+            score=score,
+            title="",
+            text=to_plain_text(html),
+            html=html,
+            link=self.catalogue.article.url,
+            section="",
+            buttons=buttons,
+            suggestions=suggestions,
+        )
+
+    def topic_buttons(self, lang: Lang) -> tuple[Button, ...]:
+        """One button per category: the main topics."""
+        return tuple(
+            Button(category.title.get(lang), category_id=category.id)
+            for category in self.catalogue.categories
+            if category.id != "smalltalk"
+        )

@@ -1,0 +1,91 @@
+"""The only place that reads the environment. Every variable is listed in env.example."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .engine import default_intents_dir
+
+DEFAULT_API_URL = "https://api.telegram.org"
+# Bot tokens look like "123456789:AAH...": a numeric bot id, a colon, 30+ URL-safe characters.
+TOKEN_PATTERN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{30,}$")
+WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message is safe to print (no secret in it)."""
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
+def _ids(env: Mapping[str, str], name: str) -> frozenset[int]:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return frozenset()
+    try:
+        return frozenset(int(part) for part in raw.replace(" ", "").split(",") if part)
+    except ValueError:
+        raise SettingsError(f"{name} must be comma-separated numeric Telegram user ids") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime configuration, immutable once read."""
+
+    token: str = field(default="", repr=False)
+    api_url: str = DEFAULT_API_URL
+    webhook_secret: str = field(default="", repr=False)
+    intents_dir: Path = field(default_factory=default_intents_dir)
+    db_path: Path = Path("data/dnws-bot.sqlite3")
+    max_messages_per_second: float = 30.0
+    admin_ids: frozenset[int] = frozenset()
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read every DNWS_*/TELEGRAM_* variable; raises SettingsError on a malformed value."""
+        env = os.environ if env is None else env
+        intents = env.get("DNWS_INTENTS", "").strip()
+        secret = env.get("TELEGRAM_WEBHOOK_SECRET", "").strip()
+        if secret and not WEBHOOK_SECRET_PATTERN.match(secret):
+            raise SettingsError(
+                "TELEGRAM_WEBHOOK_SECRET may only use A-Z, a-z, 0-9, _ and - (1-256 characters)"
+            )
+        api_url = env.get("TELEGRAM_API_URL", "").strip().rstrip("/") or DEFAULT_API_URL
+        if not api_url.startswith(("http://", "https://")):
+            raise SettingsError("TELEGRAM_API_URL must start with http:// or https://")
+        return cls(
+            token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
+            api_url=api_url,
+            webhook_secret=secret,
+            intents_dir=Path(intents) if intents else default_intents_dir(),
+            db_path=Path(env.get("DNWS_DB", "").strip() or "data/dnws-bot.sqlite3"),
+            max_messages_per_second=_float(env, "DNWS_MAX_MESSAGES_PER_SECOND", 30.0),
+            admin_ids=_ids(env, "ADMIN_IDS"),
+            log_level=env.get("DNWS_LOG_LEVEL", "").strip().upper() or "INFO",
+        )
+
+    def require_token(self) -> str:
+        """The bot token, or SettingsError when it is missing or cannot be a Telegram token."""
+        if not self.token:
+            raise SettingsError("TELEGRAM_BOT_TOKEN is not set (get one from @BotFather)")
+        if not TOKEN_PATTERN.match(self.token):
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN is malformed (expected <digits>:<30+ letters, digits, _ or ->)"
+            )
+        return self.token
