@@ -17,7 +17,7 @@ from pathlib import Path
 
 from dnws_bot.engine import Engine, MatchSettings
 from dnws_bot.engine.evaluation import Case, load_cases
-from dnws_bot.engine.matching import Candidate
+from dnws_bot.engine.matching import Candidate, Matcher
 
 TUNE = Path(__file__).resolve().parent.parent / "tests" / "data" / "tune.yaml"
 
@@ -73,22 +73,25 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="thresholds only, current weights")
     args = parser.parse_args()
     cases = load_cases(TUNE)
-    engine = Engine.load()
-    grid = [MatchSettings()] if args.quick else [
-        replace(MatchSettings(), concept_weight=c, gram_weight=g, fuzzy_weight=f,
-                question_word_bonus=q, coverage_power=p)
-        for c, g, f, q, p in itertools.product(
-            [0.35, 0.45, 0.55], [0.2, 0.3, 0.4], [0.1, 0.2, 0.3], [0.0, 0.06], [1.0, 2.0]
-        )
+    catalogue = Engine.load().catalogue
+    base = MatchSettings()
+    training = [(base.nb_alpha, base.nb_gram_weight)] if args.quick else list(
+        itertools.product([0.05, 0.1, 0.2], [0.3, 0.5, 0.8])
+    )
+    query_time = [base] if args.quick else [
+        replace(base, nb_temperature=t, nb_weight=w, coverage_power=p)
+        for t, w, p in itertools.product([2.0, 3.0, 5.0, 8.0], [0.3, 0.5, 0.7], [1.0, 2.0])
     ]
     results = []
-    for weights in grid:
-        engine.matcher.settings = weights  # type: ignore[misc]
-        rankings = [(case, engine.matcher.scores(case.question)) for case in cases]
-        acc, s, figures = best_thresholds(rankings, weights)
-        results.append((acc, s, figures))
+    for alpha, gram_weight in training:
+        matcher = Matcher(catalogue, replace(base, nb_alpha=alpha, nb_gram_weight=gram_weight))
+        for settings in query_time:
+            settings = replace(settings, nb_alpha=alpha, nb_gram_weight=gram_weight)
+            matcher.settings = settings
+            rankings = [(case, matcher.scores(case.question)) for case in cases]
+            results.append(best_thresholds(rankings, settings))
     results.sort(key=lambda r: r[0], reverse=True)
-    for acc, s, (a, w, r) in results[:5]:
+    for _, s, (a, w, r) in results[:5]:
         print(f"answered {a:.1%} wrong {w:.1%} oos-rejected {r:.1%}  {s}")
 
 

@@ -6,7 +6,7 @@ import sys
 from typing import TextIO
 
 from .engine import Engine, LangMode, Reply
-from .engine.language import detect_language
+from .engine.language import Lang, detect_language
 
 HELP = {
     "ja": "質問を入力してください(日本語/英語)。番号でボタンを選べます。\n"
@@ -37,12 +37,14 @@ class ConsoleChat:
 
     def topics(self, lang: str) -> None:
         catalogue = self.engine.catalogue
-        lang_key = "ja" if lang == "ja" else "en"
+        lang_key: Lang = "ja" if lang == "ja" else "en"
         self.buttons = []
         for category in catalogue.categories:
             self.say(f"■ {category.title.get(lang_key)}")
             for intent_id in category.intent_ids:
-                self.buttons.append((catalogue.by_id[intent_id].title.get(lang_key), intent_id, None))
+                self.buttons.append(
+                    (catalogue.by_id[intent_id].title.get(lang_key), intent_id, None)
+                )
                 self.say(f"  [{len(self.buttons)}] {self.buttons[-1][0]}")
 
     def press(self, number: int) -> None:

@@ -68,7 +68,7 @@ class Engine:
         """Best reply to a free-text question; `mode` forces the answer language."""
         if not normalize(question):
             return self.renderer.empty(mode or detect_language(question))
-        forced: Lang | None = mode if mode in LANGS else None  # type: ignore[assignment]
+        forced: Lang | None = mode if mode in LANGS else None
         return self.renderer.from_match(self.matcher.match(question, forced), mode)
 
     def intent_reply(self, intent_id: str, mode: LangMode) -> Reply:
@@ -81,10 +81,21 @@ class Engine:
             for mode in ("ja", "en", "both"):
                 reply = self.renderer.intent_reply(intent.id, mode)
                 for problem in html_problems(reply.html):
-                    problems.append(Problem(intent.file, intent.line, intent.id,
-                                            f"rendered {mode} answer: {problem}"))
+                    problems.append(
+                        Problem(
+                            intent.file,
+                            intent.line,
+                            intent.id,
+                            f"rendered {mode} answer: {problem}",
+                        )
+                    )
                 if telegram_length(reply.html) > MAX_MESSAGE_CHARS:
-                    problems.append(Problem(intent.file, intent.line, intent.id,
-                                            f"rendered {mode} answer exceeds {MAX_MESSAGE_CHARS}"))
+                    problems.append(
+                        Problem(
+                            intent.file,
+                            intent.line,
+                            intent.id,
+                            f"rendered {mode} answer exceeds {MAX_MESSAGE_CHARS}",
+                        )
+                    )
         return problems
-

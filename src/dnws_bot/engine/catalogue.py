@@ -12,13 +12,16 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from .language import LANGS, Lang
 from .normalize import normalize
 from .telegram_html import html_problems, to_plain_text
+
+if TYPE_CHECKING:
+    from .study import StudyContent
 
 MAX_ANSWER_CHARS: dict[Lang, int] = {"ja": 300, "en": 450}
 MIN_PARAPHRASES = 8
@@ -29,7 +32,7 @@ ALIASES_FILE = "aliases.yaml"
 SECTIONS_FILE = "sections.yaml"
 RESERVED_FILES = frozenset({ALIASES_FILE, SECTIONS_FILE, "quiz.yaml", "terms.yaml"})
 
-_INTENT_FILE_KEYS = {"version", "category", "intents"}
+_INTENT_FILE_KEYS = {"version", "order", "category", "intents"}
 _INTENT_KEYS = {"id", "section", "title", "answer", "paraphrases", "related", "keywords"}
 _REQUIRED_INTENT_KEYS = _INTENT_KEYS - {"keywords"}
 
@@ -45,8 +48,10 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}"
-        return f"{where}: [{self.intent_id}] {self.message}" if self.intent_id else (
-            f"{where}: {self.message}"
+        return (
+            f"{where}: [{self.intent_id}] {self.message}"
+            if self.intent_id
+            else (f"{where}: {self.message}")
         )
 
 
@@ -92,6 +97,7 @@ class Category:
     id: str
     title: Text
     intent_ids: tuple[str, ...]
+    order: int = 0
 
 
 @dataclass(frozen=True)
@@ -122,6 +128,7 @@ class Catalogue:
     sections: Mapping[str, Text]
     article: Article
     aliases: Aliases
+    study: StudyContent
     version: str
     directory: Path
     by_id: Mapping[str, Intent] = field(init=False)
@@ -164,7 +171,7 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> _LineDi
 
 _StrictLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,  # type: ignore[arg-type]
+    _construct_mapping,
 )
 
 
@@ -222,17 +229,13 @@ class _Checker:
         return Text(ja=texts["ja"], en=texts["en"])
 
     def string_list(self, value: Any, line: int, intent_id: str | None, what: str) -> list[str]:
-        if not isinstance(value, list) or not all(
-            isinstance(item, str | int) for item in value
-        ):
+        if not isinstance(value, list) or not all(isinstance(item, str | int) for item in value):
             self.add(line, intent_id, f"{what} must be a list of strings")
             return []
         return [str(item).strip() for item in value if str(item).strip()]
 
 
-def _read_intent(
-    raw: Any, category: str, check: _Checker, file_line: int
-) -> Intent | None:
+def _read_intent(raw: Any, category: str, check: _Checker, file_line: int) -> Intent | None:
     if not isinstance(raw, dict):
         check.add(file_line, None, "each entry of intents must be a map")
         return None
@@ -308,9 +311,7 @@ def _read_intent(
     )
 
 
-def _read_intent_file(
-    path: Path, problems: list[Problem]
-) -> tuple[Category | None, list[Intent]]:
+def _read_intent_file(path: Path, problems: list[Problem]) -> tuple[Category | None, list[Intent]]:
     check = _Checker(path.name, problems)
     data = read_yaml(path, problems)
     if data is None:
@@ -333,9 +334,13 @@ def _read_intent_file(
         for raw in raw_intents
         if (intent := _read_intent(raw, category_id, check, _line(data, 1))) is not None
     ]
+    order = data.get("order", 0)
+    if not isinstance(order, int):
+        check.add(_line(data, 1), None, "order must be a whole number")
+        order = 0
     if title is None:
         return None, intents
-    return Category(category_id, title, tuple(i.id for i in intents)), intents
+    return Category(category_id, title, tuple(i.id for i in intents), order), intents
 
 
 _NO_ARTICLE = Article(publisher="", date="", url="", title=Text("", ""))
@@ -348,7 +353,7 @@ def _read_sections(directory: Path, problems: list[Problem]) -> tuple[dict[str, 
     if not isinstance(data, dict) or not isinstance(data.get("sections"), dict):
         check.add(1, None, "sections.yaml must exist and hold `sections:` and `article:` maps")
         return {}, _NO_ARTICLE
-    for key in sorted(set(data) - {"version", "sections", "article"}, key=str):
+    for key in sorted(set(data) - {"version", "sections", "article", "map"}, key=str):
         check.add(_line(data, 1), None, f"unknown key {key!r}")
     sections: dict[str, Text] = {}
     for key, value in data["sections"].items():
@@ -428,14 +433,20 @@ def _intent_files(directory: Path) -> Iterator[Path]:
             yield path
 
 
-def _cross_checks(intents: list[Intent], sections: Mapping[str, Text], problems: list[Problem]) -> None:
+def _cross_checks(
+    intents: list[Intent], sections: Mapping[str, Text], problems: list[Problem]
+) -> None:
     by_id: dict[str, Intent] = {}
     for intent in intents:
         if intent.id in by_id:
             first = by_id[intent.id]
             problems.append(
-                Problem(intent.file, intent.line, intent.id,
-                        f"duplicate id (first at {first.file}:{first.line})")
+                Problem(
+                    intent.file,
+                    intent.line,
+                    intent.id,
+                    f"duplicate id (first at {first.file}:{first.line})",
+                )
             )
         else:
             by_id[intent.id] = intent
@@ -443,33 +454,51 @@ def _cross_checks(intents: list[Intent], sections: Mapping[str, Text], problems:
     for intent in intents:
         if sections and intent.section not in sections:
             problems.append(
-                Problem(intent.file, intent.line, intent.id,
-                        f"section {intent.section!r} is not in sections.yaml")
+                Problem(
+                    intent.file,
+                    intent.line,
+                    intent.id,
+                    f"section {intent.section!r} is not in sections.yaml",
+                )
             )
         for related in intent.related:
             if related not in by_id:
                 problems.append(
-                    Problem(intent.file, intent.line, intent.id,
-                            f"related id {related!r} does not exist")
+                    Problem(
+                        intent.file,
+                        intent.line,
+                        intent.id,
+                        f"related id {related!r} does not exist",
+                    )
                 )
             elif related == intent.id:
                 problems.append(
-                    Problem(intent.file, intent.line, intent.id, "an intent cannot relate to itself")
+                    Problem(
+                        intent.file, intent.line, intent.id, "an intent cannot relate to itself"
+                    )
                 )
         for lang in LANGS:
             for paraphrase in intent.paraphrases[lang]:
                 key = normalize(paraphrase)
                 if not key:
                     problems.append(
-                        Problem(intent.file, intent.line, intent.id,
-                                f"paraphrase {paraphrase!r} is empty after normalisation")
+                        Problem(
+                            intent.file,
+                            intent.line,
+                            intent.id,
+                            f"paraphrase {paraphrase!r} is empty after normalisation",
+                        )
                     )
                     continue
                 owner = owner_of.setdefault(key, intent.id)
                 if owner != intent.id:
                     problems.append(
-                        Problem(intent.file, intent.line, intent.id,
-                                f"paraphrase {paraphrase!r} is also under {owner}")
+                        Problem(
+                            intent.file,
+                            intent.line,
+                            intent.id,
+                            f"paraphrase {paraphrase!r} is also under {owner}",
+                        )
                     )
 
 
@@ -498,7 +527,11 @@ def load_catalogue(directory: Path) -> Catalogue:
         intents.extend(file_intents)
         if category is not None:
             categories.append(category)
+    categories.sort(key=lambda c: (c.order, c.id))
     _cross_checks(intents, sections, problems)
+    from .study import load_study  # study content refers to intents, so it loads after them
+
+    study = load_study(directory, {i.id for i in intents}, problems)
     if problems:
         raise CatalogueError(problems)
     return Catalogue(
@@ -507,6 +540,7 @@ def load_catalogue(directory: Path) -> Catalogue:
         sections=sections,
         article=article,
         aliases=aliases,
+        study=study,
         version=_fingerprint(directory),
         directory=directory,
     )

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from .normalize import normalize
 
@@ -49,7 +49,9 @@ class Found:
 class ConceptIndex:
     """Longest-match lookup of many surface forms in one pass over the text."""
 
-    def __init__(self, groups: Mapping[str, Iterable[str]], known_words: Iterable[str] = ()) -> None:
+    def __init__(
+        self, groups: Mapping[str, Iterable[str]], known_words: Iterable[str] = ()
+    ) -> None:
         self._latin: dict[tuple[str, ...], str] = {}
         self._other: dict[str, str] = {}
         for concept, forms in groups.items():
@@ -76,8 +78,9 @@ class ConceptIndex:
         if len(word) < 5 or word in self._known or word.isdigit():
             return None
         max_distance = 1 if len(word) < 8 else 2
+        # OSA counts a swap of neighbours ("thnaks") as one edit, the commonest typing slip.
         hit = process.extractOne(
-            word, self._typo_targets, scorer=Levenshtein.distance, score_cutoff=max_distance
+            word, self._typo_targets, scorer=OSA.distance, score_cutoff=max_distance
         )
         return hit[0] if hit else None
 
@@ -85,12 +88,14 @@ class ConceptIndex:
         """Concepts in normalised `text`, leftmost-longest, without overlaps."""
         found: list[Found] = []
         words = latin_words(text)
+        # Each word is spell-corrected once, so "extended deterrance" still forms one phrase.
+        tokens = [self._correct(text[s:e]) or text[s:e] for s, e in words]
         word_at = {start: i for i, (start, _) in enumerate(words)}
         pos = 0
         while pos < len(text):
             index = word_at.get(pos)
             if index is not None:
-                hit = self._match_words(text, words, index)
+                hit = self._match_words(tokens, words, index)
                 if hit is not None:
                     found.append(hit)
                     pos = hit.end
@@ -105,8 +110,10 @@ class ConceptIndex:
                 pos += 1
         return found
 
-    def _match_words(self, text: str, words: list[tuple[int, int]], index: int) -> Found | None:
-        tokens = [text[s:e] for s, e in words[index : index + self._max_words]]
+    def _match_words(
+        self, all_tokens: list[str], words: list[tuple[int, int]], index: int
+    ) -> Found | None:
+        tokens = all_tokens[index : index + self._max_words]
         # Words must be consecutive (joined by one space) to form a multi-word alias.
         run = 1
         while run < len(tokens) and words[index + run][0] == words[index + run - 1][1] + 1:
@@ -115,10 +122,6 @@ class ConceptIndex:
             concept = self._latin.get(tuple(tokens[:size]))
             if concept is not None:
                 return Found(concept, words[index][0], words[index + size - 1][1])
-        corrected = self._correct(tokens[0])
-        if corrected is not None:
-            concept = self._latin[(corrected,)]
-            return Found(concept, words[index][0], words[index][1])
         return None
 
     def _match_chars(self, text: str, pos: int) -> Found | None:

@@ -157,6 +157,7 @@ def format_report(report: Report, show_misses: int = 0) -> str:
         lines.append("misses:")
         for case, result in report.misses[:show_misses]:
             top = ", ".join(f"{c.intent_id}:{c.score:.2f}" for c in result.candidates)
-            lines.append(f"  [{case.lang}] {case.question!r} want={case.intent} "
-                         f"got={result.status} {top}")
+            lines.append(
+                f"  [{case.lang}] {case.question!r} want={case.intent} got={result.status} {top}"
+            )
     return "\n".join(lines)

@@ -32,14 +32,153 @@ Status = Literal["answer", "suggest", "none"]
 
 # English words that say nothing about the topic; they neither help nor count as unknown.
 _EN_STOPWORDS = frozenset(
-    """a an the is are was were be been being am do does did doing have has had of to in on at
-    for from by with about as into than then so and or but if it its it's this that these those
-    there their they them he she his her we our you your i me my what whats which who whom whose
-    why how when where can could would should will shall may might must not no yes just like
-    really very much many any some all also too more most such only own same other else
-    tell know want wanna gonna get got give explain mean means meaning say says said think
-    thing things stuff one ones way ok okay pls please plz thanks hey hi lol u ur r im dont
-    doesnt cant isnt arent wont didnt let lets us""".split()
+    [
+        "a",
+        "an",
+        "the",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "am",
+        "do",
+        "does",
+        "did",
+        "doing",
+        "have",
+        "has",
+        "had",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "from",
+        "by",
+        "with",
+        "about",
+        "as",
+        "into",
+        "than",
+        "then",
+        "so",
+        "and",
+        "or",
+        "but",
+        "if",
+        "it",
+        "its",
+        "it's",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "their",
+        "they",
+        "them",
+        "he",
+        "she",
+        "his",
+        "her",
+        "we",
+        "our",
+        "you",
+        "your",
+        "i",
+        "me",
+        "my",
+        "what",
+        "whats",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "why",
+        "how",
+        "when",
+        "where",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "not",
+        "no",
+        "yes",
+        "just",
+        "like",
+        "really",
+        "very",
+        "much",
+        "many",
+        "any",
+        "some",
+        "all",
+        "also",
+        "too",
+        "more",
+        "most",
+        "such",
+        "only",
+        "own",
+        "same",
+        "other",
+        "else",
+        "tell",
+        "know",
+        "want",
+        "wanna",
+        "gonna",
+        "get",
+        "got",
+        "give",
+        "explain",
+        "mean",
+        "means",
+        "meaning",
+        "say",
+        "says",
+        "said",
+        "think",
+        "thing",
+        "things",
+        "stuff",
+        "one",
+        "ones",
+        "way",
+        "ok",
+        "okay",
+        "pls",
+        "please",
+        "plz",
+        "thanks",
+        "hey",
+        "hi",
+        "lol",
+        "u",
+        "ur",
+        "r",
+        "im",
+        "dont",
+        "doesnt",
+        "cant",
+        "isnt",
+        "arent",
+        "wont",
+        "didnt",
+        "let",
+        "lets",
+        "us",
+    ]
 )
 
 
@@ -47,16 +186,20 @@ _EN_STOPWORDS = frozenset(
 class MatchSettings:
     """Weights and thresholds; tuned on tests/data/tune.yaml, reported on eval.yaml."""
 
+    nb_alpha: float = 0.1  # naive Bayes smoothing
+    nb_gram_weight: float = 0.3  # an n-gram counts half a concept in naive Bayes
+    nb_temperature: float = 2.0  # flattens naive Bayes' overconfident posteriors
+    nb_weight: float = 0.3  # share of the score from the posterior; the rest is similarity
     concept_weight: float = 0.45
+    question_word_scale: float = 0.6  # a question word counts this much of an equally rare concept
     gram_weight: float = 0.30
     fuzzy_weight: float = 0.25
-    question_word_bonus: float = 0.06
     coverage_power: float = 1.0
     rerank_top: int = 6
-    answer_threshold: float = 0.42
-    suggest_threshold: float = 0.28
-    margin: float = 0.06
-    sure_threshold: float = 0.62
+    answer_threshold: float = 0.2
+    suggest_threshold: float = 0.2
+    margin: float = 0.14
+    sure_threshold: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -91,6 +234,11 @@ class _Analysed:
     question_words: frozenset[str]
     grams: frozenset[str]
     coverage_units: tuple[str, ...]
+
+    @property
+    def features(self) -> frozenset[str]:
+        """Concepts plus question words ("?why"), the language-free view of the text."""
+        return self.concepts | {f"?{q}" for q in self.question_words}
 
 
 def _grams(text: str) -> set[str]:
@@ -151,8 +299,12 @@ class Matcher:
     def _vocabulary(catalogue: Catalogue) -> set[str]:
         words: set[str] = set()
         for intent in catalogue.intents:
-            texts = [*intent.paraphrases["en"], *intent.paraphrases["ja"], intent.answer.en,
-                     intent.title.en]
+            texts = [
+                *intent.paraphrases["en"],
+                *intent.paraphrases["ja"],
+                intent.answer.en,
+                intent.title.en,
+            ]
             for text in texts:
                 norm = normalize(text)
                 words.update(norm[s:e] for s, e in latin_words(norm))
@@ -192,18 +344,16 @@ class Matcher:
         count = len(self._intents)
         concept_share: list[dict[str, float]] = []
         gram_share: list[dict[str, float]] = []
-        qword_share: list[dict[str, float]] = []
         self._contents: list[list[str]] = []
         known_units: set[str] = set()
         for intent in self._intents:
             analysed = [self.analyse(p) for lang in LANGS for p in intent.paraphrases[lang]]
             n = len(analysed)
-            concept_share.append(_shares((a.concepts for a in analysed), n))
+            concept_share.append(_shares((a.features for a in analysed), n))
             for keyword in intent.keywords:
                 for concept in self.analyse(keyword).concepts:
                     concept_share[-1][concept] = 1.0
             gram_share.append(_shares((a.grams for a in analysed), n))
-            qword_share.append(_shares((a.question_words for a in analysed), n))
             self._contents.append([a.content for a in analysed if a.content])
             for text in (intent.answer.ja, intent.answer.en, intent.title.ja, intent.title.en):
                 known_units.update(self.analyse(text).coverage_units)
@@ -214,12 +364,42 @@ class Matcher:
                 known_units.update(_coverage_units(normalize(form)))
         self._known_units = frozenset(known_units)
         self._concept_idf = _idf(concept_share, count)
+        for feature in self._concept_idf:
+            if feature.startswith("?"):
+                self._concept_idf[feature] *= self.settings.question_word_scale
         self._gram_idf = _idf(gram_share, count)
         self._concept_postings = _postings(concept_share, self._concept_idf)
         self._gram_postings = _postings(gram_share, self._gram_idf)
         self._concept_norms = _norms(concept_share, self._concept_idf)
         self._gram_norms = _norms(gram_share, self._gram_idf)
-        self._qword_share = qword_share
+        self._train_naive_bayes(
+            [[self.analyse(p) for lang in LANGS for p in i.paraphrases[lang]] for i in self._intents]
+        )
+
+    def _train_naive_bayes(self, examples: list[list[_Analysed]]) -> None:
+        """Closed-form multinomial naive Bayes: per-intent feature log-probabilities."""
+        s = self.settings
+        counts: list[dict[str, float]] = []
+        vocabulary: set[str] = set()
+        for analysed_list in examples:
+            table: dict[str, float] = defaultdict(float)
+            for analysed in analysed_list:
+                for feature, weight in _nb_features(analysed, s.nb_gram_weight):
+                    table[feature] += weight
+            counts.append(table)
+            vocabulary.update(table)
+        size = len(vocabulary)
+        self._nb_default: list[float] = []
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for index, table in enumerate(counts):
+            denominator = sum(table.values()) + s.nb_alpha * size
+            default = math.log(s.nb_alpha / denominator)
+            self._nb_default.append(default)
+            for feature, count in table.items():
+                postings[feature].append(
+                    (index, math.log((count + s.nb_alpha) / denominator) - default)
+                )
+        self._nb_postings = dict(postings)
 
     def _is_known(self, unit: str) -> bool:
         if unit in self._known_units or unit in self._concepts.latin_vocabulary:
@@ -233,32 +413,65 @@ class Matcher:
             return 1.0
         return sum(1 for unit in units if self._is_known(unit)) / len(units)
 
+    def _naive_bayes(self, analysed: _Analysed) -> dict[int, float]:
+        """Posterior over intents from multinomial naive Bayes on concepts and n-grams."""
+        s = self.settings
+        loglik = [0.0] * len(self._nb_default)  # uniform prior: every intent equally likely
+        seen_weight = 0.0
+        for feature, weight in _nb_features(analysed, s.nb_gram_weight):
+            deltas = self._nb_postings.get(feature)
+            if deltas is None:
+                continue  # unseen features carry no evidence for any intent
+            seen_weight += weight
+            for index, delta in deltas:
+                loglik[index] += weight * delta
+        for index, default in enumerate(self._nb_default):
+            loglik[index] += seen_weight * default
+        top = max(loglik)
+        exps = [math.exp((value - top) / s.nb_temperature) for value in loglik]
+        total = sum(exps)
+        return {index: value / total for index, value in enumerate(exps)}
+
+    def _similarity(
+        self, analysed: _Analysed, index: int, concepts: dict[int, float], grams: dict[int, float]
+    ) -> float:
+        """How close the question is to one intent's wording, 0..1."""
+        s = self.settings
+        concept = concepts.get(index, 0.0)
+        gram = grams.get(index, 0.0)
+        fuzzy = 0.0
+        if analysed.content and self._contents[index]:
+            best = process.extractOne(analysed.content, self._contents[index], scorer=fuzz.ratio)
+            fuzzy = best[1] / 100.0 if best else 0.0
+        total = s.concept_weight + s.gram_weight + s.fuzzy_weight
+        return (s.concept_weight * concept + s.gram_weight * gram + s.fuzzy_weight * fuzzy) / total
+
     def scores(self, question: str) -> list[Candidate]:
-        """Every intent that shares anything with the question, best first."""
+        """The best intents for a question, best first (empty when nothing is shared)."""
         s = self.settings
         analysed = self.analyse(question)
-        concept_score = _cosine(analysed.concepts, self._concept_postings, self._concept_idf,
-                                self._concept_norms)
-        gram_score = _cosine(analysed.grams, self._gram_postings, self._gram_idf, self._gram_norms)
-        combined: dict[int, float] = defaultdict(float)
-        for index, value in concept_score.items():
-            combined[index] += s.concept_weight * value
-        for index, value in gram_score.items():
-            combined[index] += s.gram_weight * value
-        if not combined:
+        if not analysed.features and not analysed.grams:
             return []
-        ranked = sorted(combined, key=combined.__getitem__, reverse=True)[: s.rerank_top]
+        concepts = _cosine(
+            analysed.features, self._concept_postings, self._concept_idf, self._concept_norms
+        )
+        grams = _cosine(analysed.grams, self._gram_postings, self._gram_idf, self._gram_norms)
+        if not concepts and not grams:
+            return []
+        posterior = self._naive_bayes(analysed)
+        ranked = sorted(posterior, key=posterior.__getitem__, reverse=True)[: s.rerank_top]
         coverage = self._coverage(analysed) ** s.coverage_power
-        results: list[Candidate] = []
-        for index in ranked:
-            fuzzy = 0.0
-            if analysed.content and self._contents[index]:
-                best = process.extractOne(analysed.content, self._contents[index],
-                                          scorer=fuzz.ratio)
-                fuzzy = best[1] / 100.0 if best else 0.0
-            qword = sum(self._qword_share[index].get(q, 0.0) for q in analysed.question_words)
-            raw = combined[index] + s.fuzzy_weight * fuzzy + s.question_word_bonus * min(qword, 1.0)
-            results.append(Candidate(self._intents[index].id, min(1.0, raw * coverage)))
+        results = [
+            Candidate(
+                self._intents[index].id,
+                coverage
+                * (
+                    s.nb_weight * posterior[index]
+                    + (1.0 - s.nb_weight) * self._similarity(analysed, index, concepts, grams)
+                ),
+            )
+            for index in ranked
+        ]
         results.sort(key=lambda c: c.score, reverse=True)
         return results
 
@@ -281,6 +494,12 @@ class Matcher:
 
     def intent(self, intent_id: str) -> Intent:
         return self.catalogue.by_id[intent_id]
+
+
+def _nb_features(analysed: _Analysed, gram_weight: float) -> list[tuple[str, float]]:
+    return [(f"c:{f}", 1.0) for f in analysed.features] + [
+        (f"g:{g}", gram_weight) for g in analysed.grams
+    ]
 
 
 def _shares(sets: Iterable[frozenset[str]], n: int) -> dict[str, float]:

@@ -64,7 +64,7 @@ class Renderer:
         article = self.catalogue.article
         section = escape(self.catalogue.section_title(intent, lang))
         source = (
-            f'📖 {ui("source_label").get(lang)}: {section} — '
+            f"📖 {ui('source_label').get(lang)}: {section} — "
             f'<a href="{escape(article.url)}">{escape(article.publisher)} ({article.date})</a>'
         )
         return f"<b>{escape(intent.title.get(lang))}</b>\n\n{intent.answer.get(lang)}\n\n{source}"
@@ -102,13 +102,21 @@ class Renderer:
         if match.status == "suggest":
             ids = tuple(c.intent_id for c in match.candidates)
             return self._message_reply(
-                "suggest", "did_you_mean", mode, match.score, ids,
+                "suggest",
+                "did_you_mean",
+                mode,
+                match.score,
+                ids,
                 tuple(Button(self.catalogue.by_id[i].title.get(lang), intent_id=i) for i in ids),
             )
-        return self._message_reply("none", "no_match", mode, match.score, (), self.topic_buttons(lang))
+        return self._message_reply(
+            "none", "no_match", mode, match.score, (), self.topic_buttons(lang)
+        )
 
     def empty(self, mode: LangMode) -> Reply:
-        return self._message_reply("empty", "empty", mode, 0.0, (), self.topic_buttons(_langs(mode)[0]))
+        return self._message_reply(
+            "empty", "empty", mode, 0.0, (), self.topic_buttons(_langs(mode)[0])
+        )
 
     def _message_reply(
         self,

@@ -1,0 +1,78 @@
+"""Admin-only commands and chat housekeeping (migration to a supergroup)."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from ..engine.telegram_html import escape
+from .common import is_group, user_lang
+from .services import services
+
+log = logging.getLogger(__name__)
+NOT_ALLOWED = {
+    "ja": "このコマンドは管理者専用です。",
+    "en": "Sorry, that command is for admins only.",
+}
+
+
+def _admin_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """True only for a real user listed in ADMIN_IDS (an anonymous group admin is not one)."""
+    user = update.effective_user
+    message = update.effective_message
+    if message is not None and message.sender_chat is not None:
+        return False  # sent as the group or a channel: we cannot tell who it is
+    return services(context).is_admin(user.id if user else None)
+
+
+async def cmd_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/stats (admins): questions, answer rate, top intents, unanswered count, feedback."""
+    message = update.effective_message
+    if message is None:
+        return
+    lang = user_lang(update, None)
+    if not _admin_user(update, context):
+        await message.reply_text(NOT_ALLOWED[lang], do_quote=is_group(update))
+        return
+    svc = services(context)
+    if svc.store is None:
+        await message.reply_text("no store configured")
+        return
+    stats = await svc.store.stats()
+    lines = [
+        f"<b>dnws-bot</b> catalogue {svc.engine.version}",
+        f"questions: {stats.questions}",
+        f"answered: {stats.answered_share:.0%}",
+        f"unanswered kept: {stats.unanswered}",
+        f"feedback: 👍 {stats.feedback_up} / 👎 {stats.feedback_down}",
+        "top intents:",
+        *(f"  {escape(intent)}: {count}" for intent, count in stats.top_intents[:10]),
+    ]
+    await message.reply_html("\n".join(lines), do_quote=is_group(update))
+
+
+async def cmd_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/reload (admins): validate intents/ and swap it in; an invalid one is refused with errors."""
+    message = update.effective_message
+    if message is None:
+        return
+    lang = user_lang(update, None)
+    if not _admin_user(update, context):
+        await message.reply_text(NOT_ALLOWED[lang], do_quote=is_group(update))
+        return
+    ok, details = await services(context).reload()
+    prefix = "✅ reloaded" if ok else "❌ reload refused, still serving the old catalogue"
+    body = escape(details)[:3500]
+    await message.reply_html(f"{prefix}\n<pre>{body}</pre>", do_quote=is_group(update))
+
+
+async def chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group became a supergroup: carry its settings over to the new chat id."""
+    message = update.effective_message
+    svc = services(context)
+    if message is None or svc.store is None or message.migrate_to_chat_id is None:
+        return
+    await svc.store.migrate_chat(message.chat.id, message.migrate_to_chat_id)
+    log.info("chat %s migrated to %s", message.chat.id, message.migrate_to_chat_id)

@@ -1,0 +1,205 @@
+"""Wire python-telegram-bot: builder, defaults, rate limiter, handlers in a deliberate order."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    PollAnswerHandler,
+    TypeHandler,
+    filters,
+)
+
+from ..engine import Engine
+from ..settings import Settings
+from . import admin, common, handlers, inline, study
+from .commands import menu
+from .services import Services, services
+
+log = logging.getLogger(__name__)
+
+# Updates the bot asks Telegram for; anything else is never delivered.
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CHANNEL_POST,
+    Update.CALLBACK_QUERY,
+    Update.INLINE_QUERY,
+    Update.POLL_ANSWER,
+    Update.MY_CHAT_MEMBER,
+]
+
+
+class RetryingRateLimiter(AIORateLimiter):
+    """AIORateLimiter (waits out 429 retry_after) that also retries 5xx and timeouts.
+
+    A send that fails with a server error or a timeout is retried with exponential backoff a
+    bounded number of times, so a passing Telegram hiccup does not lose the reply. 4xx errors
+    other than 429 are final and raised at once.
+    """
+
+    def __init__(self, *, network_retries: int = 3, backoff: float = 0.5, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.network_retries = network_retries
+        self.backoff = backoff
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        for attempt in range(self.network_retries + 1):
+            try:
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+            except (TimedOut, NetworkError) as exc:
+                if isinstance(exc, BadRequest) or attempt == self.network_retries:
+                    raise
+                delay = self.backoff * (2**attempt)
+                log.warning("%s failed (%s); retry %d in %.1fs", endpoint, exc, attempt + 1, delay)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure once; tell the user something went wrong when there is a chat to tell."""
+    error = context.error
+    if isinstance(error, Forbidden):
+        chat = update.effective_chat if isinstance(update, Update) else None
+        log.info("chat %s is unreachable (%s)", chat.id if chat else "?", error.message)
+        return
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("update %s failed: %s", update_id, error, exc_info=error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.callback_query is not None:
+        with contextlib.suppress(TelegramError):  # it may be answered or expired already
+            await update.callback_query.answer(common.text_for("apology", "en"))
+        return
+    if update.message is not None:
+        lang = common.user_lang(update, None)
+        try:
+            await update.message.reply_text(common.text_for("apology", lang))
+        except Exception as exc:  # never let the apology itself escalate
+            log.warning("could not send apology for update %s: %s", update_id, exc)
+
+
+async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Register the command menu in both languages (default: English)."""
+    bot = application.bot
+    await bot.set_my_commands([BotCommand(c, d) for c, d in menu("en")])
+    await bot.set_my_commands([BotCommand(c, d) for c, d in menu("ja")], language_code="ja")
+    log.info("bot @%s ready, catalogue %s", bot.username, services_from(application).engine.version)
+
+
+def services_from(application: Application[Any, Any, Any, Any, Any, Any]) -> Services:
+    value = application.bot_data["services"]
+    assert isinstance(value, Services)
+    return value
+
+
+def build_application(
+    settings: Settings,
+    engine: Engine,
+    store: Any = None,
+    *,
+    with_updater: bool = True,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The whole bot: one Application with every handler, ready for polling or a webhook."""
+    token = settings.require_token()
+    builder = (
+        Application.builder()
+        .token(token)
+        .base_url(f"{settings.api_url}/bot")
+        .base_file_url(f"{settings.api_url}/file/bot")
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                allow_sending_without_reply=True,
+            )
+        )
+        .rate_limiter(
+            RetryingRateLimiter(
+                overall_max_rate=settings.max_messages_per_second,
+                overall_time_period=1,
+                max_retries=3,
+            )
+        )
+        .concurrent_updates(256)
+        .connection_pool_size(64)
+        .post_init(_post_init)
+    )
+    if not with_updater:
+        builder = builder.updater(None)
+    application = builder.build()
+    application.bot_data["services"] = Services(settings=settings, engine=engine, store=store)
+
+    new = filters.UpdateType.MESSAGE  # edited messages and channel posts are left alone
+    private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
+
+    # -1: start the clock for the per-update log line.
+    application.add_handler(TypeHandler(Update, handlers.mark_received), group=-1)
+
+    # 0: exactly one of these answers an update. Commands first (PTB ignores /cmd@otherbot).
+    commands: list[tuple[str, Callable[..., Coroutine[Any, Any, None]]]] = [
+        ("start", handlers.cmd_start),
+        ("help", handlers.cmd_help),
+        ("topics", handlers.cmd_topics),
+        ("lang", handlers.cmd_lang),
+        ("source", handlers.cmd_source),
+        ("about", handlers.cmd_about),
+        ("ask", handlers.cmd_ask),
+        ("map", study.cmd_map),
+        ("glossary", study.cmd_glossary),
+        ("quiz", study.cmd_quiz),
+        ("score", study.cmd_score),
+        ("stats", admin.cmd_stats),
+        ("reload", admin.cmd_reload),
+    ]
+    for name, callback in commands:
+        application.add_handler(CommandHandler(name, callback, filters=new))
+    application.add_handler(CallbackQueryHandler(handlers.button))
+    application.add_handler(InlineQueryHandler(inline.inline_query))
+    application.add_handler(PollAnswerHandler(study.poll_answer))
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, admin.chat_migrated))
+    application.add_handler(
+        MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, handlers.private_text)
+    )
+    application.add_handler(
+        MessageHandler(new & groups & filters.TEXT & ~filters.COMMAND, handlers.group_text)
+    )
+    application.add_handler(
+        MessageHandler(
+            new & ~filters.TEXT & ~filters.StatusUpdate.ALL & ~filters.COMMAND, handlers.non_text
+        )
+    )
+
+    # 99: one log line per update, whatever happened above.
+    application.add_handler(TypeHandler(Update, handlers.log_update), group=99)
+    application.add_error_handler(on_error)
+    return application
+
+
+__all__ = ["ALLOWED_UPDATES", "build_application", "services"]

@@ -1,0 +1,311 @@
+"""Handlers for messages, commands and buttons. Each reads the update, asks the engine, sends.
+
+Every docstring says what the user sees. Language: the chat's /lang choice if any, else the
+question's script (answers) or the user's Telegram language (menus and greetings).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from telegram import Message, MessageEntity, Update
+from telegram.ext import ContextTypes
+
+from ..engine import LangMode, Reply
+from ..engine.language import Lang, detect_language
+from ..engine.normalize import normalize
+from ..engine.telegram_html import escape
+from . import study
+from .callbacks import decode, intent_from_payload
+from .commands import HELP_INTRO, help_lines
+from .common import LANG_MODES, chat_mode, is_group, note_outcome, text_for, user_lang
+from .keyboards import category_keyboard, reply_keyboard, term_buttons, topics_keyboard
+from .services import services
+
+log = logging.getLogger("dnws_bot.updates")
+
+# ---------------------------------------------------------------- answering
+
+
+async def send_reply(
+    context: ContextTypes.DEFAULT_TYPE, target: Message, reply: Reply, *, quote: bool
+) -> Message:
+    """Send a rendered reply under `target` (quoted in groups, same forum topic)."""
+    engine = services(context).engine
+    extra = term_buttons(engine, reply.text, reply.lang) if reply.kind == "answer" else []
+    keyboard = reply_keyboard(reply, context.bot.username, extra)
+    return await target.reply_html(reply.html, reply_markup=keyboard, do_quote=quote)
+
+
+async def answer_question(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    question: str,
+    target: Message,
+    *,
+    quote: bool,
+) -> None:
+    """The best answer, did-you-mean buttons, or what the bot covers — in the right language."""
+    svc = services(context)
+    mode = await chat_mode(update, svc)
+    reply = svc.engine.answer(question, mode)
+    await send_reply(context, target, reply, quote=quote)
+    note_outcome(context, update, reply.lang, reply.intent_id, reply.score)
+    if svc.store is not None and reply.kind != "empty":
+        chat_type = update.effective_chat.type if update.effective_chat else "unknown"
+        await svc.store.log_question(
+            reply.status, reply.intent_id, reply.lang, chat_type, reply.score
+        )
+        if reply.kind != "answer":
+            candidates = [(c.intent_id, c.score) for c in svc.engine.match(question).candidates]
+            await svc.store.log_unanswered(
+                normalize(question), reply.lang, chat_type, reply.status, candidates
+            )
+
+
+async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any text in a private chat gets an answer."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    await answer_question(update, context, message.text, message, quote=False)
+
+
+def _mentions_bot(message: Message, username: str) -> list[str]:
+    mentions = message.parse_entities([MessageEntity.MENTION])
+    return [text for text in mentions.values() if text.lower() == f"@{username.lower()}"]
+
+
+async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In groups, answer only messages that mention the bot or reply to it; ignore chatter."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    bot = context.bot
+    mentions = _mentions_bot(message, bot.username)
+    replied = message.reply_to_message
+    to_bot = (
+        replied is not None and replied.from_user is not None and replied.from_user.id == bot.id
+    )
+    if not mentions and not to_bot:
+        return
+    question = message.text
+    for mention in mentions:
+        question = question.replace(mention, " ")
+    await answer_question(update, context, question, message, quote=True)
+
+
+async def cmd_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ask <question>, or /ask as a reply to someone's question: answers it, quoting the asker."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    parts = message.text.split(maxsplit=1)
+    question = parts[1] if len(parts) > 1 else ""
+    replied = message.reply_to_message
+    if not question.strip() and replied is not None:
+        question = replied.text or replied.caption or ""
+    if not question.strip():
+        svc = services(context)
+        lang = user_lang(update, await chat_mode(update, svc))
+        await message.reply_text(text_for("ask_usage", lang), do_quote=is_group(update))
+        return
+    await answer_question(update, context, question, message, quote=is_group(update))
+
+
+async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice in a private chat: a one-line hint (groups: silence)."""
+    message = update.effective_message
+    if message is None or is_group(update):
+        return
+    svc = services(context)
+    await message.reply_text(text_for("not_text", user_lang(update, await chat_mode(update, svc))))
+
+
+# ---------------------------------------------------------------- commands
+
+
+async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start: a greeting with topic buttons; /start <payload> answers that intent directly."""
+    message = update.effective_message
+    if message is None:
+        return
+    svc = services(context)
+    mode = await chat_mode(update, svc)
+    engine = svc.engine
+    if context.args:
+        intent_id = intent_from_payload(context.args[0])
+        if intent_id is not None and intent_id in engine.catalogue.by_id:
+            lang_mode: LangMode = mode or user_lang(update, None)
+            reply = engine.intent_reply(intent_id, lang_mode)
+            await send_reply(context, message, reply, quote=False)
+            note_outcome(context, update, reply.lang, intent_id, 1.0)
+            return
+    lang = user_lang(update, mode)
+    greeting = (
+        engine.intent_reply("smalltalk.greeting", lang)
+        if ("smalltalk.greeting" in engine.catalogue.by_id)
+        else None
+    )
+    intro = greeting.html.split("\n\n📖")[0] if greeting else ""
+    help_text = escape(HELP_INTRO.get(lang).format(bot=context.bot.username))
+    await message.reply_html(
+        f"{intro}\n\n{help_text}".strip(),
+        reply_markup=topics_keyboard(engine.catalogue, lang),
+        do_quote=False,
+    )
+
+
+async def cmd_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/help: how to ask, and the command list (the same table as the Telegram menu)."""
+    message = update.effective_message
+    if message is None:
+        return
+    svc = services(context)
+    lang = user_lang(update, await chat_mode(update, svc))
+    user = update.effective_user
+    lines = help_lines(lang, svc.is_admin(user.id if user else None))
+    intro = HELP_INTRO.get(lang).format(bot=context.bot.username)
+    await message.reply_html(escape(intro + "\n\n" + "\n".join(lines)), do_quote=is_group(update))
+
+
+async def cmd_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/topics: one button per category; each opens that category's questions."""
+    message = update.effective_message
+    if message is None:
+        return
+    svc = services(context)
+    lang = user_lang(update, await chat_mode(update, svc))
+    await message.reply_text(
+        text_for("topics", lang),
+        reply_markup=topics_keyboard(svc.engine.catalogue, lang),
+        do_quote=is_group(update),
+    )
+
+
+async def cmd_lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/lang ja|en|both|auto: this chat's answer language; without an argument, the usage."""
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    svc = services(context)
+    choice = (context.args[0].lower() if context.args else "").strip()
+    current = (await svc.store.get_chat_lang(chat.id) if svc.store else None) or "auto"
+    if choice not in LANG_MODES:
+        lang = user_lang(update, current if current != "auto" else None)  # type: ignore[arg-type]
+        await message.reply_text(
+            text_for("lang_usage", lang, current=current), do_quote=is_group(update)
+        )
+        return
+    if svc.store is not None:
+        await svc.store.set_chat_lang(chat.id, choice)
+    lang = user_lang(update, choice if choice != "auto" else None)  # type: ignore[arg-type]
+    await message.reply_text(text_for("lang_set", lang, mode=choice), do_quote=is_group(update))
+
+
+async def cmd_source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/source: the article's title, publisher, date and link."""
+    message = update.effective_message
+    if message is None:
+        return
+    svc = services(context)
+    lang = user_lang(update, await chat_mode(update, svc))
+    article = svc.engine.catalogue.article
+    text = (
+        f"<b>{escape(article.title.en)}</b>\n"
+        + (f"{escape(article.title.ja)}\n" if lang == "ja" else "")
+        + f"{escape(article.publisher)}, {article.date}\n"
+        + f'<a href="{escape(article.url)}">{escape(article.url)}</a>'
+    )
+    await message.reply_html(text, do_quote=is_group(update))
+
+
+async def cmd_about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/about: what this bot is, where its answers come from, what it keeps."""
+    message = update.effective_message
+    if message is None:
+        return
+    svc = services(context)
+    lang = user_lang(update, await chat_mode(update, svc))
+    await message.reply_text(text_for("about", lang), do_quote=is_group(update))
+
+
+# ---------------------------------------------------------------- buttons
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button press: answer the intent or open the category as a new message; votes are kept."""
+    query = update.callback_query
+    if query is None:
+        return
+    svc = services(context)
+    catalogue = svc.engine.catalogue
+    pressed = decode(query.data)
+    message = query.message if isinstance(query.message, Message) else None
+    lang: Lang = detect_language(message.text or "") if message is not None else "en"
+    valid = pressed is not None and (
+        (pressed.action in ("intent", "vote") and pressed.value in catalogue.by_id)
+        or (
+            pressed.action == "category"
+            and any(c.id == pressed.value for c in catalogue.categories)
+        )
+        or (pressed.action == "term" and any(t.id == pressed.value for t in catalogue.study.terms))
+    )
+    if pressed is None or not valid:
+        await query.answer(text_for("outdated", lang))
+        return
+    if message is None:  # a button under an inline-mode message, or a message too old to reach
+        await query.answer(text_for("open_in_bot", lang))
+        return
+    if pressed.action == "vote":
+        vote = 1 if pressed.extra == "+" else -1
+        if svc.store is not None:
+            await svc.store.record_feedback(
+                message.chat.id, message.message_id, query.from_user.id, pressed.value, lang, vote
+            )
+        await query.answer(text_for("voted", lang))
+        return
+    await query.answer()
+    mode = await chat_mode(update, svc) or lang
+    if pressed.action == "term":
+        await study.show_term(message, svc.engine, pressed.value, lang)
+    elif pressed.action == "intent":
+        reply = svc.engine.intent_reply(pressed.value, mode)
+        await send_reply(context, message, reply, quote=False)
+        note_outcome(context, update, reply.lang, reply.intent_id, 1.0)
+    else:
+        title = next(c.title.get(lang) for c in catalogue.categories if c.id == pressed.value)
+        await message.reply_text(
+            title, reply_markup=category_keyboard(catalogue, pressed.value, lang), do_quote=False
+        )
+
+
+# ---------------------------------------------------------------- bookkeeping
+
+
+async def log_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """One INFO line per update: ids, chat type, language, intent, score, time. No user text."""
+    svc = services(context)
+    lang, intent, score = svc.outcomes.pop(update.update_id, ("-", "-", 0.0))
+    chat = update.effective_chat
+    started = svc.received.pop(update.update_id, None)
+    elapsed = (time.perf_counter() - started) * 1000 if started is not None else 0.0
+    log.info(
+        "update=%s chat_type=%s lang=%s intent=%s score=%.3f ms=%.1f",
+        update.update_id,
+        chat.type if chat else "none",
+        lang,
+        intent,
+        score,
+        elapsed,
+    )
+    message = update.effective_message
+    if message is not None and message.text and log.isEnabledFor(logging.DEBUG):
+        log.debug("update=%s text=%r", update.update_id, message.text)
+
+
+async def mark_received(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Start the clock for this update's handling time."""
+    services(context).received[update.update_id] = time.perf_counter()

@@ -1,0 +1,90 @@
+"""Inline mode: `@bot question` in any chat lists up to five answers to post."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from ..engine import Engine
+from ..engine.language import Lang, detect_language
+from .common import user_lang
+from .keyboards import deep_link
+from .services import services
+
+MAX_RESULTS = 5
+CACHE_SECONDS = 300
+OPEN_LABEL = {"ja": "ボットで開く", "en": "Open in the bot"}
+_SENTENCE_END = re.compile(r"(?<=[。!?])|(?<=[.!?])\s")
+
+
+def first_sentence(text: str, limit: int = 120) -> str:
+    """The first sentence of an answer, for the result's one-line description."""
+    sentence = _SENTENCE_END.split(text.strip(), maxsplit=1)[0].strip()
+    return sentence if len(sentence) <= limit else sentence[: limit - 1] + "…"
+
+
+def main_topics(engine: Engine) -> list[str]:
+    """The first intent of each category except small talk: the article's main topics."""
+    return [c.intent_ids[0] for c in engine.catalogue.categories if c.id != "smalltalk"]
+
+
+def inline_results(
+    engine: Engine, query: str, lang: Lang, bot_username: str
+) -> list[InlineQueryResultArticle]:
+    """Articles for the best intents (or the main topics for an empty query)."""
+    if query.strip():
+        floor = engine.matcher.settings.suggest_threshold
+        ids = [c.intent_id for c in engine.matcher.scores(query)[:MAX_RESULTS] if c.score >= floor]
+    else:
+        ids = main_topics(engine)[: MAX_RESULTS * 2]
+    results = []
+    for intent_id in ids:
+        reply = engine.intent_reply(intent_id, lang)
+        intent = engine.catalogue.by_id[intent_id]
+        results.append(
+            InlineQueryResultArticle(
+                id=f"{intent_id}:{lang}",
+                title=reply.title,
+                description=first_sentence(intent.answer.get(lang)),
+                input_message_content=InputTextMessageContent(
+                    reply.html,
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                ),
+                reply_markup=InlineKeyboardMarkup(
+                    [
+                        [
+                            InlineKeyboardButton(
+                                OPEN_LABEL[lang], url=deep_link(bot_username, intent_id)
+                            )
+                        ]
+                    ]
+                ),
+            )
+        )
+    return results
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Results in the query's language; an empty query shows the main topics in the user's."""
+    query = update.inline_query
+    if query is None:
+        return
+    svc = services(context)
+    text = query.query or ""
+    personal = not text.strip()  # only the empty query depends on who asks (their language)
+    lang = user_lang(update, None) if personal else detect_language(text)
+    results = inline_results(svc.engine, text, lang, context.bot.username)
+    await query.answer(results, cache_time=CACHE_SECONDS, is_personal=personal)
+    handlers_outcome = results[0].id.split(":")[0] if results else None
+    svc.outcomes[update.update_id] = (lang, handlers_outcome or "none", 0.0)

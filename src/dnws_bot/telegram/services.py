@@ -1,0 +1,58 @@
+"""What handlers share: settings, the current engine (swapped whole on reload) and the store."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from telegram.ext import ContextTypes
+
+from ..engine import CatalogueError, Engine
+from ..settings import Settings
+
+if TYPE_CHECKING:
+    from ..store import AsyncStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Mutable only through `engine` (atomic reference swap) and the store's own methods."""
+
+    settings: Settings
+    engine: Engine
+    store: AsyncStore | None = None
+    started: float = field(default_factory=time.monotonic)
+    reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Per-update bookkeeping for the one log line per update (popped when it is written).
+    received: dict[int, float] = field(default_factory=dict)
+    outcomes: dict[int, tuple[str, str, float]] = field(default_factory=dict)
+
+    def is_admin(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.settings.admin_ids
+
+    async def reload(self) -> tuple[bool, str]:
+        """Load and validate intents off the loop, then swap; an invalid catalogue is refused."""
+        async with self.reload_lock:
+            loop = asyncio.get_running_loop()
+            try:
+                engine = await loop.run_in_executor(None, Engine.load, self.settings.intents_dir)
+            except CatalogueError as exc:
+                details = "\n".join(str(p) for p in exc.problems[:20])
+                log.warning("reload refused: %s\n%s", exc, details)
+                return False, f"{exc}\n{details}"
+            old = self.engine.version
+            self.engine = engine
+            log.info("catalogue reloaded: %s -> %s", old, engine.version)
+            return True, f"{old} → {engine.version} ({len(engine.catalogue.intents)} intents)"
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    """The Services object stored in bot_data by build_application."""
+    value: Any = context.bot_data["services"]
+    assert isinstance(value, Services)
+    return value

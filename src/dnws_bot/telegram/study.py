@@ -1,0 +1,242 @@
+"""Study-group features: quiz polls with a score table, the article map, the glossary."""
+
+from __future__ import annotations
+
+import logging
+import random
+from typing import Any, cast
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import PollType
+from telegram.ext import ContextTypes
+
+from ..engine import Engine
+from ..engine.language import Lang
+from ..engine.normalize import normalize
+from ..engine.study import QuizQuestion, Term
+from ..engine.telegram_html import escape
+from .callbacks import encode
+from .common import chat_mode, is_group, note_outcome, user_lang
+from .services import services
+
+log = logging.getLogger(__name__)
+
+TEXTS = {
+    "map_title": {"ja": "🗺 記事の構成", "en": "🗺 The article at a glance"},
+    "glossary_title": {"ja": "📘 用語集", "en": "📘 Glossary"},
+    "glossary_hint": {
+        "ja": "/glossary 用語 で一つだけ表示(例: /glossary NPT)",
+        "en": "/glossary <term> shows one (e.g. /glossary NPT)",
+    },
+    "no_term": {
+        "ja": "その用語は用語集にありません。/glossary で一覧を表示します。",
+        "en": "That term is not in the glossary. /glossary lists them all.",
+    },
+    "more": {"ja": "詳しい回答", "en": "Full answer"},
+    "no_scores": {
+        "ja": "まだ成績がありません。/quiz で始めましょう!",
+        "en": "No scores yet — start with /quiz!",
+    },
+    "score_title": {"ja": "🏆 クイズ成績(上位10人)", "en": "🏆 Quiz leaderboard (top 10)"},
+    "unknown_topic": {
+        "ja": "そのトピックのクイズはありません。全体から出題します。",
+        "en": "No quiz for that topic; here is one from the whole article.",
+    },
+}
+
+
+def _t(key: str, lang: Lang) -> str:
+    return TEXTS[key][lang]
+
+
+# ---------------------------------------------------------------- map
+
+
+def map_message(engine: Engine, lang: Lang) -> tuple[str, InlineKeyboardMarkup]:
+    """The article's structure in one message, each line also a button into its intent."""
+    catalogue = engine.catalogue
+    lines = [f"<b>{_t('map_title', lang)}</b>"]
+    rows: list[list[InlineKeyboardButton]] = []
+    for number, entry in enumerate(catalogue.study.article_map, 1):
+        title = catalogue.by_id[entry.intent].title.get(lang)
+        lines.append(f"{number}. {escape(title)}")
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    f"{number}. {title}", callback_data=encode("intent", entry.intent)
+                )
+            ]
+        )
+        for index, part in enumerate(entry.parts):
+            branch = "└" if index == len(entry.parts) - 1 else "├"
+            part_title = catalogue.by_id[part].title.get(lang)
+            lines.append(f"   {branch} {escape(part_title)}")
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        f"   {branch} {part_title}", callback_data=encode("intent", part)
+                    )
+                ]
+            )
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+async def cmd_map(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/map: definition → requirements → obstacles → goals → strategy → principles → conclusion."""
+    message = update.effective_message
+    if message is None:
+        return
+    svc = services(context)
+    lang = user_lang(update, await chat_mode(update, svc))
+    text, keyboard = map_message(svc.engine, lang)
+    await message.reply_html(text, reply_markup=keyboard, do_quote=is_group(update))
+
+
+# ---------------------------------------------------------------- glossary
+
+
+def term_message(term: Term, lang: Lang) -> tuple[str, InlineKeyboardMarkup | None]:
+    """One term: its name in bold, the one-line definition, a button to the full answer."""
+    text = f"<b>{escape(term.term.get(lang))}</b>\n{escape(term.definition.get(lang))}"
+    if term.intent is None:
+        return text, None
+    keyboard = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(_t("more", lang), callback_data=encode("intent", term.intent))]]
+    )
+    return text, keyboard
+
+
+def glossary_message(engine: Engine, lang: Lang) -> str:
+    lines = [f"<b>{_t('glossary_title', lang)}</b>"]
+    for term in engine.catalogue.study.terms:
+        lines.append(
+            f"• <b>{escape(term.term.get(lang))}</b> — {escape(term.definition.get(lang))}"
+        )
+    lines.append("")
+    lines.append(escape(_t("glossary_hint", lang)))
+    return "\n".join(lines)
+
+
+async def cmd_glossary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/glossary lists every term with a one-line definition; /glossary <term> shows one."""
+    message = update.effective_message
+    if message is None:
+        return
+    svc = services(context)
+    lang = user_lang(update, await chat_mode(update, svc))
+    query = " ".join(context.args or [])
+    if not query:
+        await message.reply_html(glossary_message(svc.engine, lang), do_quote=is_group(update))
+        return
+    term = svc.engine.catalogue.study.term(query)
+    if term is None:
+        await message.reply_text(_t("no_term", lang), do_quote=is_group(update))
+        return
+    text, keyboard = term_message(term, lang)
+    await message.reply_html(text, reply_markup=keyboard, do_quote=is_group(update))
+
+
+async def show_term(message: Message, engine: Engine, term_id: str, lang: Lang) -> bool:
+    """Send a term's definition under `message` (button press); False if the term is gone."""
+    term = next((t for t in engine.catalogue.study.terms if t.id == term_id), None)
+    if term is None:
+        return False
+    text, keyboard = term_message(term, lang)
+    await message.reply_html(text, reply_markup=keyboard, do_quote=False)
+    return True
+
+
+# ---------------------------------------------------------------- quiz
+
+
+def quiz_topic(engine: Engine, words: str) -> str | None:
+    """The category a `/quiz <topic>` names (by id, title or a question about it), else None."""
+    key = normalize(words)
+    if not key:
+        return None
+    for category in engine.catalogue.categories:
+        titles = {normalize(category.title.ja), normalize(category.title.en), category.id}
+        if key in titles or any(key in t for t in titles):
+            return category.id
+    match = engine.match(words)
+    return match.candidates[0].intent_id.split(".", 1)[0] if match.candidates else None
+
+
+def pick_question(
+    questions: tuple[QuizQuestion, ...], asked: set[str], topic: str | None, rng: random.Random
+) -> tuple[QuizQuestion, bool]:
+    """A question not yet asked in this chat (within the topic); True when the cycle restarts."""
+    pool = [q for q in questions if topic is None or q.category == topic] or list(questions)
+    fresh = [q for q in pool if q.id not in asked]
+    if fresh:
+        return rng.choice(fresh), False
+    return rng.choice(pool), True
+
+
+async def cmd_quiz(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/quiz [topic]: a Telegram quiz poll; no repeats in a chat until every question was asked."""
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    svc = services(context)
+    engine = svc.engine
+    questions = engine.catalogue.study.quiz
+    if not questions:
+        return
+    lang = user_lang(update, await chat_mode(update, svc))
+    words = " ".join(context.args or [])
+    topic = quiz_topic(engine, words) if words else None
+    if words and topic is None:
+        await message.reply_text(_t("unknown_topic", lang), do_quote=is_group(update))
+    if topic is not None and not any(q.category == topic for q in questions):
+        topic = None
+    asked = await svc.store.quiz_asked(chat.id) if svc.store else set()
+    question, restart = pick_question(questions, asked, topic, random.Random())
+    if restart and svc.store is not None:
+        await svc.store.reset_quiz(chat.id)
+    poll_message = await message.reply_poll(
+        question.question.get(lang),
+        list(question.options[lang]),
+        type=PollType.QUIZ,
+        correct_option_id=cast(Any, question.correct),  # validated 0..9 at load
+        explanation=question.explanation.get(lang),
+        is_anonymous=False,
+        do_quote=False,
+    )
+    note_outcome(context, update, lang, question.intent, 1.0)
+    if svc.store is not None and poll_message.poll is not None:
+        await svc.store.mark_quiz_asked(chat.id, question.id)
+        await svc.store.remember_poll(poll_message.poll.id, chat.id, question.id, question.correct)
+
+
+async def poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A quiz answer: one point per correct first answer, in that chat's score table."""
+    answer = update.poll_answer
+    svc = services(context)
+    if answer is None or svc.store is None or answer.user is None:
+        return  # answers from anonymous voters (voter_chat) are not scored
+    name = answer.user.full_name or answer.user.username or "?"
+    await svc.store.record_poll_answer(
+        answer.poll_id, answer.user.id, name, list(answer.option_ids)
+    )
+
+
+async def cmd_score(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/score: the chat's top 10 by correct quiz answers."""
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    svc = services(context)
+    lang = user_lang(update, await chat_mode(update, svc))
+    rows = await svc.store.top_scores(chat.id, 10) if svc.store else []
+    if not rows:
+        await message.reply_text(_t("no_scores", lang), do_quote=is_group(update))
+        return
+    medals = ["🥇", "🥈", "🥉"]
+    lines = [f"<b>{_t('score_title', lang)}</b>"]
+    for rank, (name, correct, answered) in enumerate(rows, 1):
+        badge = medals[rank - 1] if rank <= 3 else f"{rank}."
+        lines.append(f"{badge} {escape(name)} — {correct}/{answered}")
+    await message.reply_html("\n".join(lines), do_quote=is_group(update))
