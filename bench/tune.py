@@ -22,9 +22,7 @@ from dnws_bot.engine.matching import Candidate, Matcher
 TUNE = Path(__file__).resolve().parent.parent / "tests" / "data" / "tune.yaml"
 
 
-def outcome(
-    ranked: list[Candidate], s: MatchSettings
-) -> tuple[str, str | None]:
+def outcome(ranked: list[Candidate], s: MatchSettings) -> tuple[str, str | None]:
     top = ranked[:3]
     if not top or top[0].score < s.suggest_threshold:
         return "none", None
@@ -57,11 +55,17 @@ def best_thresholds(
 ) -> tuple[float, MatchSettings, tuple[float, float, float]]:
     best: tuple[float, MatchSettings, tuple[float, float, float]] = (-1.0, base, (0, 0, 0))
     for answer_t, margin, sure in itertools.product(
-        [x / 100 for x in range(20, 62, 2)], [0.0, 0.02, 0.04, 0.06, 0.08, 0.10, 0.14],
+        [x / 100 for x in range(20, 62, 2)],
+        [0.0, 0.02, 0.04, 0.06, 0.08, 0.10, 0.14],
         [0.5, 0.6, 0.7, 0.8, 1.01],
     ):
-        s = replace(base, answer_threshold=answer_t, margin=margin, sure_threshold=sure,
-                    suggest_threshold=min(base.suggest_threshold, answer_t))
+        s = replace(
+            base,
+            answer_threshold=answer_t,
+            margin=margin,
+            sure_threshold=sure,
+            suggest_threshold=min(base.suggest_threshold, answer_t),
+        )
         acc, wrong, rej = score_thresholds(rankings, s)
         if wrong <= 0.015 and rej >= 0.93 and acc > best[0]:
             best = (acc, s, (acc, wrong, rej))
@@ -75,13 +79,19 @@ def main() -> None:
     cases = load_cases(TUNE)
     catalogue = Engine.load().catalogue
     base = MatchSettings()
-    training = [(base.nb_alpha, base.nb_gram_weight)] if args.quick else list(
-        itertools.product([0.05, 0.1, 0.2], [0.3, 0.5, 0.8])
+    training = (
+        [(base.nb_alpha, base.nb_gram_weight)]
+        if args.quick
+        else list(itertools.product([0.05, 0.1, 0.2], [0.3, 0.5, 0.8]))
     )
-    query_time = [base] if args.quick else [
-        replace(base, nb_temperature=t, nb_weight=w, coverage_power=p)
-        for t, w, p in itertools.product([2.0, 3.0, 5.0, 8.0], [0.3, 0.5, 0.7], [1.0, 2.0])
-    ]
+    query_time = (
+        [base]
+        if args.quick
+        else [
+            replace(base, nb_temperature=t, nb_weight=w, coverage_power=p)
+            for t, w, p in itertools.product([2.0, 3.0, 5.0, 8.0], [0.3, 0.5, 0.7], [1.0, 2.0])
+        ]
+    )
     results = []
     for alpha, gram_weight in training:
         matcher = Matcher(catalogue, replace(base, nb_alpha=alpha, nb_gram_weight=gram_weight))

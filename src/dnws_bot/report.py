@@ -292,9 +292,14 @@ def _write(text: str) -> None:
     sys.stdout.buffer.flush()
 
 
-def cmd_report(args: argparse.Namespace) -> int:
+def _load_engine(args: argparse.Namespace) -> Engine:
+    """As cli.py does: the top-level --intents, else $DNWS_INTENTS, else the bundled catalogue."""
     intents = getattr(args, "intents", None)
-    engine = Engine.load(Path(intents) if intents else Settings.from_env().intents_dir)
+    return Engine.load(Path(intents) if intents else Settings.from_env().intents_dir)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    engine = _load_engine(args)
     try:
         report = build_report(_db_path(args), engine, args.since)
     except ReportError as exc:

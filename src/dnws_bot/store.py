@@ -40,6 +40,7 @@ from typing import Any, Literal, NamedTuple, ParamSpec, TypeVar, cast, get_args
 
 from .engine.language import Lang
 from .engine.matching import Status
+from .engine.normalize import MAX_QUESTION_CHARS
 
 log = logging.getLogger("dnws_bot.store")
 
@@ -211,6 +212,13 @@ def _user_version(db: sqlite3.Connection) -> int:
     return int(db.execute("PRAGMA user_version").fetchone()[0])
 
 
+def _known_version(db: sqlite3.Connection) -> int:
+    version = _user_version(db)
+    if version > SCHEMA_VERSION:
+        raise SchemaTooNew(f"schema version {version} is newer than this code ({SCHEMA_VERSION})")
+    return version
+
+
 def _read_salt(db: sqlite3.Connection) -> bytes:
     if _user_version(db) == 0:
         return b""
@@ -222,13 +230,11 @@ def _migrate(db: sqlite3.Connection) -> None:
     """Bring the schema to SCHEMA_VERSION in one IMMEDIATE transaction, so a crash mid-way
     keeps the old version and two processes starting together cannot both migrate. The final
     `user_version` write also proves the file is writable."""
-    version = _user_version(db)  # the first read: a non-database fails here, before any write
-    if version > SCHEMA_VERSION:
-        raise SchemaTooNew(f"schema version {version} is newer than this code ({SCHEMA_VERSION})")
+    _known_version(db)  # the first read: a non-database fails here, before any write
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = FULL")
     with _writing(db):
-        for steps in MIGRATIONS[_user_version(db) :]:
+        for steps in MIGRATIONS[_known_version(db) :]:  # again, now that we hold the lock
             for sql in steps:
                 db.execute(sql)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -417,7 +423,9 @@ class Store:
         return cast(ChatLang, row[0]) if row and row[0] in CHAT_LANGS else None
 
     @_guarded(bool)
-    def set_chat_lang(self, chat_id: int, mode: ChatLang) -> bool:
+    def set_chat_lang(self, chat_id: int, mode: str) -> bool:
+        """Keep the chat's /lang choice. Takes the command's raw word: the schema refuses
+        anything but ja, en, both and auto (False and one warning, without the word)."""
         with _writing(self._conn) as db:
             db.execute(
                 "INSERT INTO chat_settings (chat_id, lang, updated_at) VALUES (?, ?, ?)"
@@ -485,7 +493,7 @@ class Store:
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     self._clock(),
-                    text_normalised,
+                    text_normalised[:MAX_QUESTION_CHARS],
                     lang,
                     chat_type,
                     status,
@@ -677,17 +685,15 @@ class AsyncStore:
     """A Store for the event loop: every call runs on one dedicated thread, so writes are
     serialised and a slow disk never blocks the loop."""
 
-    def __init__(self, store: Store, executor: ThreadPoolExecutor | None = None) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
-        self._executor = executor or ThreadPoolExecutor(1, thread_name_prefix="dnws-store")
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="dnws-store")
 
     @classmethod
-    async def open(cls, path: str | os.PathLike[str], **options: Any) -> AsyncStore:
-        """Open and migrate on the store thread (the migration may touch the disk a while)."""
-        executor = ThreadPoolExecutor(1, thread_name_prefix="dnws-store")
-        loop = asyncio.get_running_loop()
-        store = await loop.run_in_executor(executor, functools.partial(Store.open, path, **options))
-        return cls(store, executor)
+    def open(cls, path: str | os.PathLike[str], **options: Any) -> AsyncStore:
+        """Open and migrate right away: it runs once at start-up, before any update is served,
+        and a failure is already turned into a log line and a store without persistence."""
+        return cls(Store.open(path, **options))
 
     @property
     def healthy(self) -> bool:
@@ -704,7 +710,7 @@ class AsyncStore:
     async def get_chat_lang(self, chat_id: int) -> ChatLang | None:
         return await self._call(self.store.get_chat_lang, chat_id)
 
-    async def set_chat_lang(self, chat_id: int, mode: ChatLang) -> bool:
+    async def set_chat_lang(self, chat_id: int, mode: str) -> bool:
         return await self._call(self.store.set_chat_lang, chat_id, mode)
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> bool:

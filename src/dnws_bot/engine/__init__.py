@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cache import cache_key, load_cached, store_cached
 from .catalogue import Catalogue, CatalogueError, Problem, load_catalogue
 from .language import LANGS, Lang, detect_language
 from .matching import Matcher, MatchResult, MatchSettings
@@ -54,8 +55,23 @@ class Engine:
 
     @classmethod
     def load(cls, directory: Path | None = None, settings: MatchSettings | None = None) -> Engine:
-        """Load and fully validate a catalogue; raises CatalogueError listing every problem."""
-        return cls.from_catalogue(load_catalogue(directory or default_intents_dir()), settings)
+        """Load and fully validate a catalogue; raises CatalogueError listing every problem.
+
+        A catalogue that validated once is cached compiled (see cache.py); custom settings
+        always build afresh.
+        """
+        directory = directory or default_intents_dir()
+        if not directory.is_dir():
+            raise CatalogueError([Problem(str(directory), 0, None, "intents directory not found")])
+        key = cache_key(directory) if settings is None else None
+        if key is not None:
+            cached = load_cached(key)
+            if isinstance(cached, Engine):
+                return cached
+        engine = cls.from_catalogue(load_catalogue(directory), settings)
+        if key is not None:
+            store_cached(key, engine)
+        return engine
 
     @property
     def version(self) -> str:

@@ -146,8 +146,12 @@ class _LineDict(dict[Any, Any]):
     line: int = 0
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that records mapping lines and reports duplicate keys instead of overwriting."""
+# libyaml's C parser when present (10x faster); the constructor stays the safe Python one.
+_SafeBase: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_SafeBase):  # type: ignore[misc]
+    """Safe loader that records mapping lines and reports duplicate keys instead of overwriting."""
 
     def __init__(self, stream: str, file: str, problems: list[Problem]) -> None:
         super().__init__(stream)

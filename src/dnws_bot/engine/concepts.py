@@ -8,6 +8,8 @@ whole catalogue, so real words are never "corrected".
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -16,6 +18,8 @@ from rapidfuzz.distance import OSA
 
 from .normalize import normalize
 
+_LATIN_WORD = re.compile(r"[a-z0-9]+")
+
 
 def _is_latin(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
@@ -23,18 +27,7 @@ def _is_latin(ch: str) -> bool:
 
 def latin_words(text: str) -> list[tuple[int, int]]:
     """Spans of Latin/digit words in normalised text (word edges are script changes too)."""
-    spans: list[tuple[int, int]] = []
-    start = -1
-    for index, ch in enumerate(text):
-        if _is_latin(ch):
-            if start < 0:
-                start = index
-        elif start >= 0:
-            spans.append((start, index))
-            start = -1
-    if start >= 0:
-        spans.append((start, len(text)))
-    return spans
+    return [match.span() for match in _LATIN_WORD.finditer(text)]
 
 
 @dataclass(frozen=True)
@@ -64,9 +57,20 @@ class ConceptIndex:
                 else:
                     self._other.setdefault(key, concept)
         self._max_words = max((len(k) for k in self._latin), default=1)
-        self._max_chars = max((len(k) for k in self._other), default=1)
-        # Single alias words long enough to correct safely, for the typo step.
-        self._typo_targets = sorted({k[0] for k in self._latin if len(k) == 1 and len(k[0]) >= 5})
+        # Lengths of the forms that start with each character, longest first: most positions
+        # in a question start no form at all, and the rest try only a few lengths.
+        lengths: dict[str, set[int]] = defaultdict(set)
+        for key in self._other:
+            lengths[key[0]].add(len(key))
+        self._lengths = {ch: sorted(sizes, reverse=True) for ch, sizes in lengths.items()}
+        # Alias words long enough to correct safely, bucketed by first letter (typos rarely hit
+        # it, and each lookup stays small).
+        targets: dict[str, set[str]] = defaultdict(set)
+        for key in self._latin:
+            for word in key:
+                if len(word) >= 5 and not word.isdigit():
+                    targets[word[0]].add(word)
+        self._typo_targets = {first: sorted(words) for first, words in targets.items()}
         self._known = frozenset(known_words) | {w for k in self._latin for w in k}
 
     @property
@@ -80,7 +84,10 @@ class ConceptIndex:
         max_distance = 1 if len(word) < 8 else 2
         # OSA counts a swap of neighbours ("thnaks") as one edit, the commonest typing slip.
         hit = process.extractOne(
-            word, self._typo_targets, scorer=OSA.distance, score_cutoff=max_distance
+            word,
+            self._typo_targets.get(word[0], ()),
+            scorer=OSA.distance,
+            score_cutoff=max_distance,
         )
         return hit[0] if hit else None
 
@@ -125,7 +132,7 @@ class ConceptIndex:
         return None
 
     def _match_chars(self, text: str, pos: int) -> Found | None:
-        for size in range(min(self._max_chars, len(text) - pos), 0, -1):
+        for size in self._lengths.get(text[pos], ()):
             concept = self._other.get(text[pos : pos + size])
             if concept is not None:
                 return Found(concept, pos, pos + size)

@@ -16,6 +16,7 @@ Why this shape (measured in bench/, numbers in the README):
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from rapidfuzz import fuzz, process
 from .catalogue import Catalogue, Intent
 from .concepts import ConceptIndex, latin_words
 from .language import LANGS, Lang, detect_language
-from .normalize import is_japanese_char, normalize
+from .normalize import normalize
 
 Status = Literal["answer", "suggest", "none"]
 
@@ -241,6 +242,10 @@ class _Analysed:
         return self.concepts | {f"?{q}" for q in self.question_words}
 
 
+_JAPANESE_RUN = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]+")
+_KANJI_FLOOR = "\u3400"  # CJK ideographs sort above every kana
+
+
 def _grams(text: str) -> set[str]:
     """Character bigrams within Japanese runs, plus Latin words and their trigrams."""
     grams: set[str] = set()
@@ -251,29 +256,25 @@ def _grams(text: str) -> set[str]:
         grams.add(word)
         padded = f"<{word}>"
         grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
-    run = ""
-    for ch in [*text, " "]:
-        if is_japanese_char(ch):
-            run += ch
-            continue
-        if run:
-            grams.update(run[i : i + 2] for i in range(len(run) - 1))
-            grams.update(c for c in run if not ("\u3040" <= c <= "\u309f"))  # kanji unigrams
-            run = ""
+    for run in _JAPANESE_RUN.findall(text):
+        grams.update(run[i : i + 2] for i in range(len(run) - 1))
+        grams.update(ch for ch in run if ch >= _KANJI_FLOOR)  # kanji carry meaning alone
     return grams
 
 
 def _coverage_units(text: str) -> list[str]:
     """Content units for the coverage check: Latin content words and kanji-bearing bigrams."""
     units = [
-        text[s:e]
-        for s, e in latin_words(text)
-        if text[s:e] not in _EN_STOPWORDS and (len(text[s:e]) > 1 or text[s:e].isdigit())
+        word
+        for word in (text[s:e] for s, e in latin_words(text))
+        if word not in _EN_STOPWORDS and (len(word) > 1 or word.isdigit())
     ]
-    for i in range(len(text) - 1):
-        pair = text[i : i + 2]
-        if all(is_japanese_char(c) for c in pair) and any(c >= "\u3400" for c in pair):
-            units.append(pair)
+    for run in _JAPANESE_RUN.findall(text):
+        units.extend(
+            run[i : i + 2]
+            for i in range(len(run) - 1)
+            if run[i] >= _KANJI_FLOOR or run[i + 1] >= _KANJI_FLOOR
+        )
     return units
 
 
@@ -285,8 +286,10 @@ class Matcher:
         self.settings = settings or MatchSettings()
         aliases = catalogue.aliases
         vocabulary = self._vocabulary(catalogue)
-        self._concepts = ConceptIndex(aliases.concepts, vocabulary)
-        self._question_words = ConceptIndex(aliases.question_words, vocabulary)
+        # One index for concepts and question words ("?why"): each text is scanned once.
+        groups = dict(aliases.concepts)
+        groups.update({f"?{name}": forms for name, forms in aliases.question_words.items()})
+        self._concepts = ConceptIndex(groups, vocabulary)
         self._fillers = sorted(
             {normalize(f) for lang in LANGS for f in aliases.fillers[lang] if normalize(f)},
             key=len,
@@ -321,15 +324,14 @@ class Matcher:
 
     def analyse(self, question: str) -> _Analysed:
         """Normalise a text and extract concepts, question words, grams and coverage units."""
-        text = normalize(question)
-        found_qw = self._question_words.find(text)
-        question_words = frozenset(f.concept for f in found_qw)
-        content = self._strip_fillers(text)
+        content = self._strip_fillers(normalize(question))
         found = self._concepts.find(content)
-        concepts = frozenset(f.concept for f in found)
-        # Remove question words from the content used for grams (they are scored separately).
-        for hit in sorted(self._question_words.find(content), key=lambda f: -f.start):
-            content = content[: hit.start] + " " + content[hit.end :]
+        concepts = frozenset(f.concept for f in found if f.concept[0] != "?")
+        question_words = frozenset(f.concept[1:] for f in found if f.concept[0] == "?")
+        # Question words leave the text used for n-grams (they are features of their own).
+        for hit in reversed(found):
+            if hit.concept[0] == "?":
+                content = content[: hit.start] + " " + content[hit.end :]
         content = " ".join(content.split())
         return _Analysed(
             content=content,
@@ -346,8 +348,10 @@ class Matcher:
         gram_share: list[dict[str, float]] = []
         self._contents: list[list[str]] = []
         known_units: set[str] = set()
+        examples: list[list[_Analysed]] = []
         for intent in self._intents:
             analysed = [self.analyse(p) for lang in LANGS for p in intent.paraphrases[lang]]
+            examples.append(analysed)
             n = len(analysed)
             concept_share.append(_shares((a.features for a in analysed), n))
             for keyword in intent.keywords:
@@ -356,7 +360,7 @@ class Matcher:
             gram_share.append(_shares((a.grams for a in analysed), n))
             self._contents.append([a.content for a in analysed if a.content])
             for text in (intent.answer.ja, intent.answer.en, intent.title.ja, intent.title.en):
-                known_units.update(self.analyse(text).coverage_units)
+                known_units.update(_coverage_units(normalize(text)))
             for a in analysed:
                 known_units.update(a.coverage_units)
         for forms in self.catalogue.aliases.concepts.values():
@@ -372,9 +376,7 @@ class Matcher:
         self._gram_postings = _postings(gram_share, self._gram_idf)
         self._concept_norms = _norms(concept_share, self._concept_idf)
         self._gram_norms = _norms(gram_share, self._gram_idf)
-        self._train_naive_bayes(
-            [[self.analyse(p) for lang in LANGS for p in i.paraphrases[lang]] for i in self._intents]
-        )
+        self._train_naive_bayes(examples)
 
     def _train_naive_bayes(self, examples: list[list[_Analysed]]) -> None:
         """Closed-form multinomial naive Bayes: per-intent feature log-probabilities."""

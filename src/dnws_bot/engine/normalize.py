@@ -13,8 +13,8 @@ import unicodedata
 # 10,000-character paste can cause.
 MAX_QUESTION_CHARS = 500
 
-_KATAKANA_START, _KATAKANA_END = 0x30A1, 0x30F6  # ァ .. ヶ
-_KANA_SHIFT = 0x60
+# Katakana ァ..ヶ fold onto hiragana ぁ..ゖ, so ロシア and ろしあ compare equal.
+_KANA_FOLD = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
 
 # Letters that NFKC keeps but people type interchangeably.
 _EXTRA_FOLDS = str.maketrans(
@@ -29,41 +29,30 @@ _EXTRA_FOLDS = str.maketrans(
         "‐": "-",
         "–": "-",
         "—": "-",
-        "ヴ": "ゔ",
     }
 )
 
+# Invisible characters vanish (so "DN\u200bWS" is still "dnws"): C0/C1 controls, soft hyphen,
+# zero-width and bidi marks, word joiners, BOM, interlinear annotation marks.
+_INVISIBLE = re.compile(
+    "[\u0000-\u0008\u000e-\u001f\u007f-\u009f\u00ad\u061c\u180e"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]"
+)
+# Everything that is not a letter, digit, ー, apostrophe or hyphen becomes a space.
+_NOT_WORD = re.compile(r"[^\w'\-]|_")
+# A hyphen or apostrophe joins words ("second-strike", "india's"); elsewhere it is noise.
+_LOOSE_JOINERS = re.compile(r"(?<![a-z0-9])['-]|['-](?![a-z0-9])")
+_POSSESSIVE = re.compile(r"'s\b")
 _SPACES = re.compile(r"\s+")
-
-
-def _fold_char(ch: str) -> str:
-    """Map one character to its comparison form, or to a space when it is punctuation."""
-    code = ord(ch)
-    if _KATAKANA_START <= code <= _KATAKANA_END:
-        return chr(code - _KANA_SHIFT)
-    category = unicodedata.category(ch)
-    if category[0] in "LN":
-        return ch
-    if ch == "ー":  # the long-vowel mark is a letter for our purposes (ロシア vs ろーしあ)
-        return ch
-    if category in ("Mn", "Mc"):  # combining marks (dakuten after NFKC stays composed)
-        return ch
-    if category in ("Cc", "Cf", "Co", "Cs", "Cn"):  # controls, zero-width, bidi marks, junk
-        return ""
-    if ch in "-'":  # keep word-internal hyphen/apostrophe handling to the caller
-        return ch
-    return " "  # punctuation, symbols, emoji, spaces
 
 
 def normalize(text: str) -> str:
     """Return the comparison form of `text`: NFKC, casefolded, kana-folded, no punctuation."""
-    text = unicodedata.normalize("NFKC", text[: MAX_QUESTION_CHARS * 2]).translate(_EXTRA_FOLDS)
-    folded = "".join(_fold_char(ch) for ch in text.casefold())
-    # A hyphen or apostrophe joins words ("second-strike", "india's"); elsewhere it is noise.
-    folded = re.sub(r"(?<![a-z0-9])['-]|['-](?![a-z0-9])", " ", folded)
-    folded = folded.replace("'s ", " ").replace("'", "")
-    folded = folded.replace("-", " ")
-    return _SPACES.sub(" ", folded).strip()[:MAX_QUESTION_CHARS]
+    text = unicodedata.normalize("NFKC", text[: MAX_QUESTION_CHARS * 2])
+    text = _INVISIBLE.sub("", text.translate(_EXTRA_FOLDS).casefold()).translate(_KANA_FOLD)
+    text = _LOOSE_JOINERS.sub(" ", _NOT_WORD.sub(" ", text))
+    text = _POSSESSIVE.sub("", text).replace("'", "").replace("-", " ")
+    return _SPACES.sub(" ", text).strip()[:MAX_QUESTION_CHARS]
 
 
 def is_japanese_char(ch: str) -> bool:

@@ -27,7 +27,9 @@ MAX_BODY_BYTES = 1_000_000
 class UpdateHandler(tornado.web.RequestHandler):
     """POST <path>: one Update as JSON."""
 
-    def initialize(self, application: Application[Any, Any, Any, Any, Any, Any], secret: str) -> None:
+    def initialize(
+        self, application: Application[Any, Any, Any, Any, Any, Any], secret: str
+    ) -> None:
         self.application_ = application
         self.secret = secret
 
@@ -57,7 +59,9 @@ class UpdateHandler(tornado.web.RequestHandler):
 class HealthHandler(tornado.web.RequestHandler):
     """GET /healthz: 200 with the catalogue version and uptime while the bot runs, else 503."""
 
-    def initialize(self, application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    def initialize(
+        self, application: Application[Any, Any, Any, Any, Any, Any], services: Services
+    ) -> None:
         self.application_ = application
         self.services = services
 
@@ -71,14 +75,19 @@ class HealthHandler(tornado.web.RequestHandler):
                     "status": "ok" if healthy else "stopped",
                     "catalogue": self.services.engine.version,
                     "uptime_s": round(time.monotonic() - self.services.started, 1),
-                    "store": "ok" if self.services.store is None or self.services.store.healthy else "degraded",
+                    "store": "ok"
+                    if self.services.store is None or self.services.store.healthy
+                    else "degraded",
                 }
             )
         )
 
 
 def make_web_app(
-    application: Application[Any, Any, Any, Any, Any, Any], services: Services, path: str, secret: str
+    application: Application[Any, Any, Any, Any, Any, Any],
+    services: Services,
+    path: str,
+    secret: str,
 ) -> tornado.web.Application:
     return tornado.web.Application(
         [
