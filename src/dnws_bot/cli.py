@@ -16,6 +16,7 @@ from typing import Any
 
 from .engine import CatalogueError, Engine, Reply
 from .engine.evaluation import evaluate, format_report, load_cases
+from .report import add_store_commands
 from .settings import Settings, SettingsError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -92,7 +93,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    report = evaluate(cases, engine.match)
+    report = evaluate(cases, lambda q, previous: engine.match(q, None, previous))
     print(format_report(report, show_misses=args.misses))
     return EXIT_OK
 
@@ -101,6 +102,38 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .telegram.runner import run_bot
 
     return run_bot(args)
+
+
+def cmd_healthcheck(args: argparse.Namespace) -> int:
+    """Exit 0 when the running bot's heartbeat is fresh and the catalogue loads (for containers)."""
+    from .store import heartbeat_age
+
+    settings = Settings.from_env()
+    Engine.load(settings.intents_dir)  # CatalogueError → exit 2
+    age = heartbeat_age(settings.db_path)
+    if age is None:
+        print(f"unhealthy: no heartbeat beside {settings.db_path}", file=sys.stderr)
+        return EXIT_FAILED
+    if age > args.max_age:
+        print(
+            f"unhealthy: last heartbeat {age:.0f}s ago (limit {args.max_age:.0f}s)", file=sys.stderr
+        )
+        return EXIT_FAILED
+    print(f"ok: heartbeat {age:.0f}s ago")
+    return EXIT_OK
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    """The article at a glance, in the terminal."""
+    engine = _load_engine(args)
+    catalogue = engine.catalogue
+    lang = args.lang
+    for number, entry in enumerate(catalogue.study.article_map, 1):
+        print(f"{number}. {catalogue.by_id[entry.intent].title.get(lang)}  [{entry.intent}]")
+        for index, part in enumerate(entry.parts):
+            branch = "└" if index == len(entry.parts) - 1 else "├"
+            print(f"   {branch} {catalogue.by_id[part].title.get(lang)}  [{part}]")
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -135,6 +168,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, default=8443, help="webhook listen port")
     run.add_argument("--log-format", choices=["text", "json"], default="text")
     run.set_defaults(func=cmd_run)
+
+    health = sub.add_parser("healthcheck", help="exit 0 if the running bot is alive (containers)")
+    health.add_argument("--max-age", type=float, default=120.0, help="heartbeat age limit, s")
+    health.set_defaults(func=cmd_healthcheck)
+
+    article_map = sub.add_parser("map", help="the article's structure")
+    article_map.add_argument("--lang", choices=["ja", "en"], default="en")
+    article_map.set_defaults(func=cmd_map)
+
+    add_store_commands(sub)
     return parser
 
 

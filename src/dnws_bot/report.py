@@ -15,7 +15,7 @@ import json
 import os
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +32,9 @@ from .store import DayCount, IntentVotes, Store, UnansweredRow
 # question behind another one's label, a missed merge only costs the curator one more line.
 SIMILARITY = 75.0
 UNMATCHED = "unmatched"
+# Below this score the matcher's best guess is noise (its own suggestions start at 0.21), and
+# pasting the question into that intent would teach it the wrong thing.
+NEAREST_FLOOR = 0.15
 DEFAULT_SINCE_DAYS = 30.0
 EXIT_OK, EXIT_USAGE = 0, 2  # as in cli.py
 ExportFormat = Literal["csv", "yaml"]
@@ -97,6 +100,12 @@ def group_texts(texts: Sequence[str], threshold: float = SIMILARITY) -> list[lis
     return groups
 
 
+def _nearest(candidates: Iterable[tuple[str, float]]) -> tuple[str, float] | None:
+    """The best candidate, if it is related enough to be worth naming."""
+    best = next(iter(candidates), None)
+    return best if best is not None and best[1] >= NEAREST_FLOOR else None
+
+
 def _unanswered_groups(rows: Sequence[UnansweredRow], engine: Matches) -> list[UnansweredGroup]:
     counts = Counter(row.text for row in rows)
     langs: defaultdict[str, set[str]] = defaultdict(set)
@@ -104,15 +113,15 @@ def _unanswered_groups(rows: Sequence[UnansweredRow], engine: Matches) -> list[U
         langs[row.text].add(row.lang)
     groups = []
     for texts in group_texts([row.text for row in rows]):
-        candidates = engine.match(texts[0]).candidates
+        nearest = _nearest((c.intent_id, c.score) for c in engine.match(texts[0]).candidates)
         groups.append(
             UnansweredGroup(
                 label=texts[0],
                 count=sum(counts[t] for t in texts),
                 langs=tuple(sorted(set().union(*(langs[t] for t in texts)))),
                 texts=tuple(texts),
-                nearest_intent=candidates[0].intent_id if candidates else None,
-                nearest_score=candidates[0].score if candidates else 0.0,
+                nearest_intent=nearest[0] if nearest else None,
+                nearest_score=nearest[1] if nearest else 0.0,
             )
         )
     return sorted(groups, key=lambda g: -g.count)
@@ -244,7 +253,8 @@ def _yaml(rows: Sequence[UnansweredRow]) -> str:
         lambda: defaultdict(Counter)
     )
     for row in rows:
-        intent = row.candidates[0][0] if row.candidates else UNMATCHED
+        nearest = _nearest(row.candidates)
+        intent = nearest[0] if nearest else UNMATCHED
         by_intent[intent][row.lang][row.text] += 1
     lines = []
     for intent in sorted(by_intent, key=lambda i: (i == UNMATCHED, i)):

@@ -690,10 +690,10 @@ class AsyncStore:
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="dnws-store")
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], **options: Any) -> AsyncStore:
+    def open(cls, path: str | os.PathLike[str]) -> AsyncStore:
         """Open and migrate right away: it runs once at start-up, before any update is served,
         and a failure is already turned into a log line and a store without persistence."""
-        return cls(Store.open(path, **options))
+        return cls(Store.open(path))
 
     @property
     def healthy(self) -> bool:

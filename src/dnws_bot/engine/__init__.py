@@ -11,8 +11,9 @@ from pathlib import Path
 
 from .cache import cache_key, load_cached, store_cached
 from .catalogue import Catalogue, CatalogueError, Problem, load_catalogue
+from .followup import resolve_followup
 from .language import LANGS, Lang, detect_language
-from .matching import Matcher, MatchResult, MatchSettings
+from .matching import Candidate, Matcher, MatchResult, MatchSettings
 from .normalize import normalize
 from .replies import Button, LangMode, Renderer, Reply
 from .telegram_html import MAX_MESSAGE_CHARS, html_problems, telegram_length
@@ -77,15 +78,26 @@ class Engine:
     def version(self) -> str:
         return self.catalogue.version
 
-    def match(self, question: str, lang: Lang | None = None) -> MatchResult:
+    def match(
+        self, question: str, lang: Lang | None = None, previous: str | None = None
+    ) -> MatchResult:
+        """Rank intents; with `previous` (the last answer's intent) short follow-ups resolve."""
+        if previous is not None:
+            intent_id = resolve_followup(question, previous, self.matcher)
+            if intent_id is not None:
+                return MatchResult(
+                    "answer", lang or detect_language(question), (Candidate(intent_id, 1.0),)
+                )
         return self.matcher.match(question, lang)
 
-    def answer(self, question: str, mode: LangMode | None = None) -> Reply:
+    def answer(
+        self, question: str, mode: LangMode | None = None, previous: str | None = None
+    ) -> Reply:
         """Best reply to a free-text question; `mode` forces the answer language."""
         if not normalize(question):
             return self.renderer.empty(mode or detect_language(question))
         forced: Lang | None = mode if mode in LANGS else None
-        return self.renderer.from_match(self.matcher.match(question, forced), mode)
+        return self.renderer.from_match(self.match(question, forced, previous), mode)
 
     def intent_reply(self, intent_id: str, mode: LangMode) -> Reply:
         return self.renderer.intent_reply(intent_id, mode)

@@ -107,6 +107,7 @@ class Aliases:
     concepts: Mapping[str, tuple[str, ...]]
     question_words: Mapping[str, tuple[str, ...]]
     fillers: Mapping[Lang, tuple[str, ...]]
+    followups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -393,7 +394,9 @@ def _read_aliases(directory: Path, problems: list[Problem]) -> Aliases:
     if not isinstance(data, dict):
         check.add(1, None, "aliases.yaml must be a map with concepts, question_words, fillers")
         return empty
-    for key in sorted(set(data) - {"version", "concepts", "question_words", "fillers"}, key=str):
+    for key in sorted(
+        set(data) - {"version", "concepts", "question_words", "fillers", "followups"}, key=str
+    ):
         check.add(_line(data, 1), None, f"unknown key {key!r}")
 
     def groups(name: str) -> dict[str, tuple[str, ...]]:
@@ -409,6 +412,11 @@ def _read_aliases(directory: Path, problems: list[Problem]) -> Aliases:
     concepts = groups("concepts")
     question_words = groups("question_words")
     fillers = groups("fillers")
+    followups = groups("followups")
+    for cue in sorted(set(followups) - {"why", "more", "example"}):
+        check.add(
+            _line(data, 1), None, f"followups.{cue}: only why, more and example are understood"
+        )
     seen: dict[str, str] = {}
     for group_name, table in (("concepts", concepts), ("question_words", question_words)):
         for concept, forms in table.items():
@@ -428,6 +436,7 @@ def _read_aliases(directory: Path, problems: list[Problem]) -> Aliases:
         concepts=concepts,
         question_words=question_words,
         fillers={lang: fillers.get(lang, ()) for lang in LANGS},
+        followups=followups,
     )
 
 

@@ -66,8 +66,8 @@ class ConceptIndex:
         # Alias words long enough to correct safely, bucketed by first letter (typos rarely hit
         # it, and each lookup stays small).
         targets: dict[str, set[str]] = defaultdict(set)
-        for key in self._latin:
-            for word in key:
+        for phrase in self._latin:
+            for word in phrase:
                 if len(word) >= 5 and not word.isdigit():
                     targets[word[0]].add(word)
         self._typo_targets = {first: sorted(words) for first, words in targets.items()}

@@ -31,6 +31,7 @@ class Case:
     lang: Lang
     intent: str | None
     style: str
+    context: str | None = None  # the previous answer's intent, for two-turn follow-ups
 
 
 @dataclass
@@ -86,15 +87,17 @@ def load_cases(path: Path) -> list[Case]:
         lang = raw.get("lang")
         if lang not in ("ja", "en"):
             raise ValueError(f"{path}: case {number} needs lang ja or en")
-        cases.append(Case(raw["q"], lang, raw.get("intent"), str(raw.get("style", "-"))))
+        context = raw.get("context")
+        style = str(raw.get("style", "followup" if context else "-"))
+        cases.append(Case(raw["q"], lang, raw.get("intent"), style, context))
     return cases
 
 
-def evaluate(cases: Iterable[Case], match: Callable[[str], MatchResult]) -> Report:
-    """Run every case through `match` and tally the outcome."""
+def evaluate(cases: Iterable[Case], match: Callable[[str, str | None], MatchResult]) -> Report:
+    """Run every case through `match(question, previous_intent)` and tally the outcome."""
     report = Report()
     for case in cases:
-        result = match(case.question)
+        result = match(case.question, case.context)
         ranked = [c.intent_id for c in result.candidates]
         if case.intent is None:
             report.oos_total += 1

@@ -367,6 +367,9 @@ class Matcher:
             for form in forms:
                 known_units.update(_coverage_units(normalize(form)))
         self._known_units = frozenset(known_units)
+        self._shares_by_id = {
+            intent.id: table for intent, table in zip(self._intents, concept_share, strict=True)
+        }
         self._concept_idf = _idf(concept_share, count)
         for feature in self._concept_idf:
             if feature.startswith("?"):
@@ -493,6 +496,10 @@ class Matcher:
             return MatchResult("answer", answer_lang, top)
         suggestions = tuple(c for c in top if c.score >= s.suggest_threshold * 0.75)
         return MatchResult("suggest", answer_lang, suggestions)
+
+    def concept_share(self, intent_id: str, concept: str) -> float:
+        """Share of an intent's paraphrases that mention a concept (0 when it never does)."""
+        return self._shares_by_id.get(intent_id, {}).get(concept, 0.0)
 
     def intent(self, intent_id: str) -> Intent:
         return self.catalogue.by_id[intent_id]

@@ -194,7 +194,7 @@ async def cmd_lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     choice = (context.args[0].lower() if context.args else "").strip()
     current = (await svc.store.get_chat_lang(chat.id) if svc.store else None) or "auto"
     if choice not in LANG_MODES:
-        lang = user_lang(update, current if current != "auto" else None)  # type: ignore[arg-type]
+        lang = user_lang(update, current if current != "auto" else None)
         await message.reply_text(
             text_for("lang_usage", lang, current=current), do_quote=is_group(update)
         )

@@ -1,0 +1,114 @@
+"""Short follow-ups ("why?", "例は?", "and Pakistan?") resolved against the previous answer.
+
+A study group asks in turns; repeating the whole question is tedious. Only SHORT questions are
+treated as follow-ups, and only when the adapter passes the previous intent (it keeps that for a
+few minutes per chat, per user in groups). A follow-up either names a cue (why / more / example),
+which walks the previous intent's `related` list, or swaps an entity ("and Pakistan?"), which is
+matched normally but resolved within the previous intent's neighbourhood.
+"""
+
+from __future__ import annotations
+
+from .catalogue import Catalogue, Intent
+from .concepts import latin_words
+from .matching import Matcher
+from .normalize import normalize
+
+# Longest text still read as a follow-up: a few words, never a full question.
+MAX_FOLLOWUP_CHARS = 24
+MAX_FOLLOWUP_WORDS = 4
+MAX_SWAP_CHARS = 10
+MAX_SWAP_WORDS = 2
+# The swapped-to intent must really be about what the question names (share of paraphrases).
+MIN_SHARE = 0.2
+_EXAMPLE_IDS = ("definition.examples",)
+
+
+# Words that may surround a cue without changing it ("why tho", "more pls", "詳しく教えて").
+_NOISE_WORDS = frozenset(
+    {"and", "so", "but", "ok", "okay", "tho", "though", "then", "pls", "please"}
+)
+_PARTICLES = "はもってのをねよかな"
+
+
+def _is_noise(rest: str, catalogue: Catalogue) -> bool:
+    """True when what is left of a short text after removing its cue says nothing more."""
+    for lang in ("ja", "en"):
+        for filler in catalogue.aliases.fillers[lang]:
+            key = normalize(filler)
+            if key and not key.isascii():
+                rest = rest.replace(key, " ")
+    words = [w for w in rest.split() if w not in _NOISE_WORDS]
+    fillers_en = {normalize(f) for f in catalogue.aliases.fillers["en"]}
+    return all(w in fillers_en or not w.strip(_PARTICLES) for w in words)
+
+
+def _cue(text: str, catalogue: Catalogue) -> str | None:
+    """The follow-up cue a short text consists of (why / more / example), if any."""
+    forms = sorted(
+        (
+            (normalize(form), cue)
+            for cue, items in catalogue.aliases.followups.items()
+            for form in items
+        ),
+        key=lambda pair: len(pair[0]),
+        reverse=True,
+    )
+    padded = f" {text} "
+    for form, cue in forms:
+        if not form:
+            continue
+        needle = f" {form} " if form.isascii() else form
+        if needle in padded and _is_noise(padded.replace(needle, " ", 1), catalogue):
+            return cue
+    return None
+
+
+def _deeper(previous: Intent, cue: str, catalogue: Catalogue) -> str | None:
+    """The related intent a cue leads to; never back up to the previous intent's own overview."""
+    own_overview = f"{previous.category}.overview"
+    related = [i for i in previous.related if i in catalogue.by_id and i != own_overview]
+    if cue == "example":
+        for intent_id in related:
+            if intent_id.startswith("case.") or intent_id in _EXAMPLE_IDS:
+                return intent_id
+    return related[0] if related else None
+
+
+def is_swap_sized(question: str) -> bool:
+    """Entity swaps are tiny: "and pakistan?", "北朝鮮の場合は?", "what about nk"."""
+    text = normalize(question)
+    words = [w for w in text.split() if w not in ("and", "what", "about", "how")]
+    return len(text) <= MAX_SWAP_CHARS if not text.isascii() else len(words) <= MAX_SWAP_WORDS
+
+
+def is_short(question: str) -> bool:
+    text = normalize(question)
+    return 0 < len(text) <= MAX_FOLLOWUP_CHARS and len(latin_words(text)) <= MAX_FOLLOWUP_WORDS
+
+
+def resolve_followup(question: str, previous_id: str, matcher: Matcher) -> str | None:
+    """The intent a short follow-up refers to, or None to treat the question on its own."""
+    catalogue = matcher.catalogue
+    previous = catalogue.by_id.get(previous_id)
+    if previous is None or not is_short(question):
+        return None
+    cue = _cue(normalize(question), catalogue)
+    if cue is not None:
+        return _deeper(previous, cue, catalogue)
+    standalone = matcher.match(question)
+    if standalone.status == "answer":
+        return None  # a complete question of its own ("what is the npt")
+    # An entity swap ("and north korea?"): read the question with the previous topic beside it,
+    # and take the best intent other than the previous one that stays near that topic.
+    concepts = matcher.analyse(question).concepts
+    if not concepts or not is_swap_sized(question):
+        return None
+    nearby = set(previous.related)
+    nearby |= {i for c in catalogue.categories if c.id == previous.category for i in c.intent_ids}
+    in_context = f"{question} {previous.title.ja} {previous.title.en}"
+    for candidate in matcher.scores(in_context):
+        about_it = any(matcher.concept_share(candidate.intent_id, c) >= MIN_SHARE for c in concepts)
+        if candidate.intent_id != previous_id and candidate.intent_id in nearby and about_it:
+            return candidate.intent_id
+    return None
