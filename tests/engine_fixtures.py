@@ -89,7 +89,9 @@ def replace_line(path: Path, prefix: str, new_line: str | None) -> int:
             lines[index : index + 1] = [] if new_line is None else [new_line + "\n"]
             path.write_text("".join(lines), encoding="utf-8")
             return index + 1
-    raise AssertionError(f"no line starts with {prefix!r} in {path.name}: the fixture needs updating")
+    raise AssertionError(
+        f"no line starts with {prefix!r} in {path.name}: the fixture needs updating"
+    )
 
 
 def line_of(path: Path, needle: str) -> int:

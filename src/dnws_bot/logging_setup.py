@@ -1,8 +1,9 @@
-"""Logging that cannot leak secrets: a redaction filter on every handler, httpx kept quiet.
+"""Logging that cannot leak secrets, whichever handler writes the record.
 
 httpx logs each request URL at INFO, and Bot API URLs contain the token, so httpx is raised to
-WARNING; the filter also rewrites any record that still carries the token or webhook secret,
-including exception text and tracebacks.
+WARNING. Beyond that, redaction happens where records are born: a log-record factory replaces
+every registered secret in the message and in the formatted exception, so no handler (ours,
+pytest's, a library's) ever sees the raw token or webhook secret.
 """
 
 from __future__ import annotations
@@ -10,37 +11,55 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 from collections.abc import Iterable
+from typing import Any
 
 REDACTED = "[REDACTED]"
+_secrets: list[str] = []
+_lock = threading.Lock()
+_installed = False
+_QUIET_LOGGERS = ("httpx", "httpcore", "tornado.access")
 
 
-class RedactingFilter(logging.Filter):
-    """Replace every secret in a record's message, arguments and exception text."""
+def redact(text: str) -> str:
+    for secret in _secrets:
+        text = text.replace(secret, REDACTED)
+    return text
 
-    def __init__(self, secrets: Iterable[str]) -> None:
-        super().__init__()
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
-        # The bot id part of a token ("123456:...") is public; the whole token is the secret.
 
-    def redact(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, REDACTED)
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
-            return True
+def _redacting_factory(base: Any) -> Any:
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record: logging.LogRecord = base(*args, **kwargs)
+        if not _secrets:
+            return record
         message = record.getMessage()
-        record.msg = self.redact(message)
-        record.args = None
+        cleaned = redact(message)
+        if cleaned != message or record.args:
+            record.msg, record.args = cleaned, None
         if record.exc_info and record.exc_info[1] is not None:
-            formatted = logging.Formatter().formatException(record.exc_info)
-            record.exc_text = self.redact(formatted)
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
         if record.stack_info:
-            record.stack_info = self.redact(record.stack_info)
-        return True
+            record.stack_info = redact(record.stack_info)
+        return record
+
+    return factory
+
+
+def install_redaction(secrets: Iterable[str]) -> None:
+    """Register secrets (idempotent) and make sure every new log record is scrubbed of them."""
+    global _installed
+    with _lock:
+        for secret in secrets:
+            if secret and len(secret) >= 6 and secret not in _secrets:
+                _secrets.append(secret)
+        _secrets.sort(key=len, reverse=True)
+        if not _installed:
+            logging.setLogRecordFactory(_redacting_factory(logging.getLogRecordFactory()))
+            _installed = True
+    for name in _QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 class JsonFormatter(logging.Formatter):
@@ -60,21 +79,17 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, ensure_ascii=False)
 
 
-def configure_logging(level: str, fmt: str, secrets: Iterable[str]) -> RedactingFilter:
-    """Install one stderr handler with redaction; returns the filter so tests can reuse it."""
+def configure_logging(level: str, fmt: str, secrets: Iterable[str]) -> None:
+    """One stderr handler (text or JSON lines), redaction installed before anything logs."""
+    install_redaction(secrets)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         JsonFormatter()
         if fmt == "json"
         else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
-    redactor = RedactingFilter(secrets)
-    handler.addFilter(redactor)
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(getattr(logging, level.upper(), logging.INFO))
-    for noisy in ("httpx", "httpcore", "tornado.access"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    return redactor

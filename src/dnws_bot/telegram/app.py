@@ -26,6 +26,7 @@ from telegram.ext import (
 )
 
 from ..engine import Engine
+from ..logging_setup import install_redaction
 from ..settings import Settings
 from . import admin, common, handlers, inline, study
 from .commands import menu
@@ -104,7 +105,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             log.warning("could not send apology for update %s: %s", update_id, exc)
 
 
-async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def register_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register the command menu in both languages (default: English)."""
     bot = application.bot
     await bot.set_my_commands([BotCommand(c, d) for c, d in menu("en")])
@@ -127,6 +128,7 @@ def build_application(
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The whole bot: one Application with every handler, ready for polling or a webhook."""
     token = settings.require_token()
+    install_redaction([token, settings.webhook_secret])
     builder = (
         Application.builder()
         .token(token)
@@ -148,7 +150,6 @@ def build_application(
         )
         .concurrent_updates(256)
         .connection_pool_size(64)
-        .post_init(_post_init)
     )
     if not with_updater:
         builder = builder.updater(None)

@@ -20,6 +20,7 @@ from . import study
 from .callbacks import decode, intent_from_payload
 from .commands import HELP_INTRO, help_lines
 from .common import LANG_MODES, chat_mode, is_group, note_outcome, text_for, user_lang
+from .context import ContextKey
 from .keyboards import category_keyboard, reply_keyboard, term_buttons, topics_keyboard
 from .services import services
 
@@ -49,8 +50,11 @@ async def answer_question(
     """The best answer, did-you-mean buttons, or what the bot covers — in the right language."""
     svc = services(context)
     mode = await chat_mode(update, svc)
-    reply = svc.engine.answer(question, mode)
+    key = conversation_key(update)
+    reply = svc.engine.answer(question, mode, previous=svc.context.recall(key))
     await send_reply(context, target, reply, quote=quote)
+    if reply.intent_id is not None:
+        svc.context.remember(key, reply.intent_id)
     note_outcome(context, update, reply.lang, reply.intent_id, reply.score)
     if svc.store is not None and reply.kind != "empty":
         chat_type = update.effective_chat.type if update.effective_chat else "unknown"
@@ -70,6 +74,13 @@ async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if message is None or message.text is None:
         return
     await answer_question(update, context, message.text, message, quote=False)
+
+
+def conversation_key(update: Update) -> ContextKey:
+    """Follow-up context is per chat, and per user inside groups (no leaking between users)."""
+    chat_id = update.effective_chat.id if update.effective_chat else 0
+    user_id = update.effective_user.id if update.effective_user and is_group(update) else None
+    return chat_id, user_id
 
 
 def _mentions_bot(message: Message, username: str) -> list[str]:
@@ -274,6 +285,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif pressed.action == "intent":
         reply = svc.engine.intent_reply(pressed.value, mode)
         await send_reply(context, message, reply, quote=False)
+        svc.context.remember(conversation_key(update), pressed.value)
         note_outcome(context, update, reply.lang, reply.intent_id, 1.0)
     else:
         title = next(c.title.get(lang) for c in catalogue.categories if c.id == pressed.value)

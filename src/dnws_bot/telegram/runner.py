@@ -18,10 +18,10 @@ from urllib.parse import urlsplit
 from tornado.httpserver import HTTPServer
 
 from ..engine import Engine
-from ..logging_setup import configure_logging
+from ..logging_setup import configure_logging, install_redaction
 from ..settings import Settings, SettingsError
 from ..store import AsyncStore
-from .app import ALLOWED_UPDATES, build_application, services_from
+from .app import ALLOWED_UPDATES, build_application, register_commands, services_from
 from .webhook import make_web_app
 
 log = logging.getLogger(__name__)
@@ -70,11 +70,13 @@ async def serve(
     server: HTTPServer | None = None
     try:
         async with application:
+            await register_commands(application)
             if webhook_url is None:
                 assert application.updater is not None
                 await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=30)
             else:
                 secret = settings.webhook_secret or secrets.token_urlsafe(32)
+                install_redaction([secret])
                 path = urlsplit(webhook_url).path or "/"
                 server = HTTPServer(make_web_app(application, services, path, secret))
                 server.listen(port, listen)

@@ -12,6 +12,7 @@ from telegram.ext import ContextTypes
 
 from ..engine import CatalogueError, Engine
 from ..settings import Settings
+from .context import ConversationContext
 
 if TYPE_CHECKING:
     from ..store import AsyncStore
@@ -28,6 +29,7 @@ class Services:
     store: AsyncStore | None = None
     started: float = field(default_factory=time.monotonic)
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    context: ConversationContext = field(default_factory=ConversationContext)
     # Per-update bookkeeping for the one log line per update (popped when it is written).
     received: dict[int, float] = field(default_factory=dict)
     outcomes: dict[int, tuple[str, str, float]] = field(default_factory=dict)

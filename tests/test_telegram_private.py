@@ -1,0 +1,198 @@
+"""Private chats: answers in the asker's language, buttons, commands, deep links, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from botapi import updates
+from conftest import RunningBot
+
+ARTICLE = "https://www.38north.org/2025/03/north-koreas-efforts-to-attain-de-facto-nuclear-weapon-state-status-and-rok-us-response-strategy/"
+
+
+def keyboard(call_params: dict) -> list[list[dict]]:
+    markup = call_params.get("reply_markup")
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    return (markup or {}).get("inline_keyboard", [])
+
+
+def callback_data(call_params: dict) -> list[str]:
+    return [
+        b["callback_data"] for row in keyboard(call_params) for b in row if "callback_data" in b
+    ]
+
+
+async def test_japanese_question_gets_japanese_html_answer_with_source_link(
+    bot: RunningBot,
+) -> None:
+    """A Japanese question is answered in Japanese, HTML, title in bold, link, no preview."""
+    call = await bot.say("事実上の核保有国の条件って何?")
+    params = call.params
+    assert params["parse_mode"] == "HTML"
+    assert params["text"].startswith("<b>")
+    assert ARTICLE in params["text"]
+    assert "条件" in call.result["text"]
+    assert (
+        json.loads(params["link_preview_options"])["is_disabled"] is True
+        if isinstance(params["link_preview_options"], str)
+        else params["link_preview_options"]["is_disabled"]
+    )
+
+
+async def test_english_question_gets_english_answer_with_related_buttons(bot: RunningBot) -> None:
+    """An English question is answered in English with 2-3 related follow-ups and feedback."""
+    call = await bot.say(
+        "what does north korea need to become a de facto nuclear state", language_code="en"
+    )
+    data = callback_data(call.params)
+    assert sum(d.startswith("i:") for d in data) >= 2
+    assert {"v:requirements.overview:+", "v:requirements.overview:-"} <= set(data)
+    assert "Source" in call.result["text"]
+
+
+async def test_button_press_answers_that_intent_and_answers_the_callback(bot: RunningBot) -> None:
+    """Pressing a related button sends that answer as a new message and answers the query."""
+    first = await bot.say("DNWSとは")
+    related = next(d for d in callback_data(first.params) if d.startswith("i:"))
+    bot.feed(updates.callback_query(1001, first.result, related, query_id="q-related"))
+    answered = await bot.api.wait_for("answerCallbackQuery")
+    assert answered.params["callback_query_id"] == "q-related"
+    second = await bot.reply_to(1001)
+    intent = related.removeprefix("i:")
+    assert bot.engine.catalogue.by_id[intent].title.ja in second.result["text"]
+
+
+async def test_unknown_callback_data_gets_a_short_notice(bot: RunningBot) -> None:
+    """Callback data the bot never issued is answered with a notice, and nothing else is sent."""
+    first = await bot.say("P5って?")
+    bot.feed(updates.callback_query(1001, first.result, "zz:never-issued", query_id="q-bad"))
+    answered = await bot.api.wait_for("answerCallbackQuery")
+    assert answered.params.get("text")
+    assert not [c for c in await bot.quiet() if c.method == "sendMessage"]
+
+
+async def test_vote_is_recorded_once_per_user(bot: RunningBot) -> None:
+    """A 👍 press is acknowledged; pressing again does not double count."""
+    first = await bot.say("what is the npt", language_code="en")
+    vote = next(d for d in callback_data(first.params) if d.startswith("v:") and d.endswith("+"))
+    for query_id in ("v1", "v2"):
+        bot.feed(updates.callback_query(1001, first.result, vote, query_id=query_id))
+        assert (await bot.api.wait_for("answerCallbackQuery")).ok
+    stats = bot_store_stats(bot)
+    assert (stats.feedback_up, stats.feedback_down) == (1, 0)
+
+
+def bot_store_stats(bot: RunningBot):  # type: ignore[no-untyped-def]
+    from dnws_bot.store import Store
+
+    with Store.open(bot.settings.db_path, readonly=True) as store:
+        return store.stats()
+
+
+async def test_uncertain_question_offers_did_you_mean_buttons(bot: RunningBot) -> None:
+    """A vague question gets 'did you mean' buttons rather than a wrong answer."""
+    call = await bot.say("制裁", language_code="ja")
+    data = callback_data(call.params)
+    assert data and all(d.startswith(("i:", "v:")) for d in data)
+
+
+async def test_out_of_scope_question_says_what_the_bot_covers(bot: RunningBot) -> None:
+    """An unrelated question gets one sentence about the bot's scope and topic buttons."""
+    call = await bot.say("明日の東京の天気は?")
+    assert "38 North" in call.result["text"]
+    assert any(d.startswith("c:") for d in callback_data(call.params))
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "<b>bold</b> & </a> NPTとは",
+        "<script>alert(1)</script>",
+        "'; DROP TABLE users;--",
+        "\u200b\u202eDNWS\u202c",
+        "😀😀😀",
+        "x" * 5000,
+    ],
+)
+async def test_hostile_or_odd_text_gets_a_valid_reply_and_the_next_question_works(
+    bot: RunningBot, hostile: str
+) -> None:
+    """HTML, SQL, control characters, emoji and 5,000 characters never break the bot."""
+    reply = await bot.say(hostile)
+    assert reply.ok
+    assert "<script>" not in reply.params["text"]
+    assert (await bot.say("P5とは")).ok
+
+
+async def test_sticker_in_private_chat_gets_a_one_line_hint(bot: RunningBot) -> None:
+    """A sticker in a private chat gets a hint to type a question."""
+    bot.feed(updates.sticker(1001, 1001))
+    call = await bot.reply_to(1001)
+    assert "\n" not in call.result["text"]
+
+
+async def test_edited_message_is_left_alone_without_error(bot: RunningBot) -> None:
+    """An edited message causes no reply and no error; the next question is answered."""
+    original = updates.private_text(1001, 1001, "NPTとは")["message"]
+    bot.feed(updates.edited_message(original, "P5とは"))
+    assert not await bot.quiet()
+    assert (await bot.say("非核化とは")).ok
+
+
+async def test_start_greets_in_user_language_with_topic_buttons(bot: RunningBot) -> None:
+    """/start greets in the user's Telegram language and lists topics as buttons."""
+    bot.feed(updates.command(1002, 1002, "start", language_code="en"))
+    call = await bot.reply_to(1002)
+    assert any(d.startswith("c:") for d in callback_data(call.params))
+    assert "Ask" in call.result["text"] or "ask" in call.result["text"]
+
+
+async def test_deep_link_answers_that_intent_directly(bot: RunningBot) -> None:
+    """/start case-india (from a shared t.me link) answers that intent at once."""
+    bot.feed(updates.command(1003, 1003, "start", "case-india", language_code="ja"))
+    call = await bot.reply_to(1003)
+    assert bot.engine.catalogue.by_id["case.india"].title.ja in call.result["text"]
+
+
+async def test_share_button_opens_telegram_share_sheet_with_deep_link(bot: RunningBot) -> None:
+    """Each answer carries a share button with the t.me deep link to that answer."""
+    call = await bot.say("what is a dnws", language_code="en")
+    urls = [b["url"] for row in keyboard(call.params) for b in row if "url" in b]
+    assert any(u.startswith("https://t.me/share/url?url=") and "dnws_test_bot" in u for u in urls)
+
+
+@pytest.mark.parametrize("command", ["help", "topics", "source", "about", "map", "glossary"])
+async def test_each_command_answers(bot: RunningBot, command: str) -> None:
+    """Every public command answers with a message Telegram accepts."""
+    bot.feed(updates.command(1004, 1004, command, language_code="en"))
+    assert (await bot.reply_to(1004)).ok
+
+
+async def test_lang_command_switches_answer_language_for_the_chat(bot: RunningBot) -> None:
+    """/lang en makes Japanese questions answered in English; /lang both gives both."""
+    bot.feed(updates.command(1005, 1005, "lang", "en"))
+    await bot.reply_to(1005)
+    english = await bot.say("NPTとは", user_id=1005)
+    assert "Source" in english.result["text"]
+    bot.feed(updates.command(1005, 1005, "lang", "both"))
+    await bot.reply_to(1005)
+    both = await bot.say("NPTとは", user_id=1005)
+    assert "出典" in both.result["text"] and "Source" in both.result["text"]
+
+
+async def test_commands_are_registered_in_both_languages(bot: RunningBot) -> None:
+    """setMyCommands is called for the default (English) and for language_code ja."""
+    english = bot.api.commands()
+    japanese = bot.api.commands(language_code="ja")
+    assert {c["command"] for c in english} == {c["command"] for c in japanese}
+    assert "ask" in {c["command"] for c in english}
+
+
+async def test_follow_up_uses_the_previous_answer_then_expires(bot: RunningBot) -> None:
+    """'パキスタンは?' right after an answer about India is answered about Pakistan."""
+    await bot.say("インドはどうやって核保有国として認められたの?")
+    follow = await bot.say("パキスタンは?")
+    assert bot.engine.catalogue.by_id["case.pakistan"].title.ja in follow.result["text"]
