@@ -53,17 +53,30 @@ class RunningBot:
         return self.api.feed(update)
 
     async def say(
-        self, text: str, *, user_id: int = 1001, language_code: str | None = "ja"
+        self,
+        text: str,
+        *,
+        user_id: int = 1001,
+        language_code: str | None = "ja",
+        successful: bool = False,
     ) -> Call:
         """A private message from a user; returns the bot's reply (sendMessage call)."""
         self.feed(updates.private_text(user_id, user_id, text, language_code=language_code))
-        return await self.reply_to(user_id)
+        return await self.reply_to(user_id, successful=successful)
 
     async def reply_to(
-        self, chat_id: int, method: str = "sendMessage", timeout: float = 10.0
+        self,
+        chat_id: int,
+        method: str = "sendMessage",
+        wait: float = 10.0,
+        *,
+        successful: bool = False,
     ) -> Call:
+        """The bot's next send to a chat (with `successful`, the next one Telegram accepted)."""
         call = await self.api.wait_for(
-            method, lambda c: int(c.params.get("chat_id", 0)) == chat_id, timeout=timeout
+            method,
+            lambda c: int(c.params.get("chat_id", 0)) == chat_id and (c.ok or not successful),
+            timeout=wait,
         )
         assert call.ok, call.description
         return call

@@ -27,10 +27,8 @@ MAX_BODY_BYTES = 1_000_000
 class UpdateHandler(tornado.web.RequestHandler):
     """POST <path>: one Update as JSON."""
 
-    def initialize(
-        self, application: Application[Any, Any, Any, Any, Any, Any], secret: str
-    ) -> None:
-        self.application_ = application
+    def initialize(self, bot_app: Application[Any, Any, Any, Any, Any, Any], secret: str) -> None:
+        self.application_ = bot_app
         self.secret = secret
 
     async def post(self) -> None:
@@ -91,8 +89,8 @@ def make_web_app(
 ) -> tornado.web.Application:
     return tornado.web.Application(
         [
-            (path, UpdateHandler, {"application": application, "secret": secret}),
-            ("/healthz", HealthHandler, {"application": application, "services": services}),
+            (path, UpdateHandler, {"bot_app": application, "secret": secret}),
+            ("/healthz", HealthHandler, {"bot_app": application, "services": services}),
         ],
         log_function=lambda handler: None,  # one line per update is logged by the bot itself
     )

@@ -1,0 +1,147 @@
+"""Starting the bot: token checks before any network call, webhook mode, health endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+
+from botapi import BotApiStandIn, updates
+from dnws_bot.engine import Engine
+from dnws_bot.settings import Settings
+from dnws_bot.telegram.runner import serve
+
+
+def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dnws_bot.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env},
+    )
+
+
+@pytest.mark.parametrize("token", ["", "not-a-token", "123:short"])
+def test_run_without_a_valid_token_fails_fast_with_one_line(token: str) -> None:
+    """Missing or malformed TELEGRAM_BOT_TOKEN: a one-line error, exit 2, no traceback."""
+    result = run_cli(
+        "run", env={"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": "http://127.0.0.1:9"}
+    )
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    if token:
+        assert token not in result.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_webhook_mode_accepts_the_secret_and_refuses_forgeries(
+    api: BotApiStandIn, tmp_path: Path, shared_engine: Engine
+) -> None:
+    """setWebhook registers the secret; a wrong or missing header gets 403; /healthz says ok."""
+    port = free_port()
+    settings = Settings(
+        token=api.token,
+        api_url=api.root_url,
+        db_path=tmp_path / "bot.sqlite3",
+        webhook_secret="s3cret-for-tests_only",
+        max_messages_per_second=1000.0,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        serve(
+            settings,
+            shared_engine,
+            webhook_url=f"http://127.0.0.1:{port}/tg-hook",
+            listen="127.0.0.1",
+            port=port,
+            stop=stop,
+            install_signals=False,
+        )
+    )
+    try:
+        registered = await api.wait_for("setWebhook", timeout=10)
+        assert registered.params["secret_token"] == "s3cret-for-tests_only"
+        assert (
+            await api.deliver_webhook(updates.private_text(6001, 6001, "NPTとは"), secret="wrong")
+            == 403
+        )
+        assert (
+            await api.deliver_webhook(updates.private_text(6001, 6001, "NPTとは"), secret=None)
+            == 403
+        )
+        assert await api.deliver_webhook(updates.private_text(6001, 6001, "P5とは")) == 200
+        reply = await api.wait_for("sendMessage", timeout=10)
+        assert reply.ok and "P5" in reply.result["text"]
+        assert len(api.calls("sendMessage")) == 1
+        async with httpx.AsyncClient() as client:
+            health = await client.get(f"http://127.0.0.1:{port}/healthz")
+        assert health.status_code == 200
+        assert health.json()["catalogue"] == shared_engine.version
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=15)
+
+
+async def test_store_that_cannot_write_leaves_the_bot_answering(
+    api: BotApiStandIn, tmp_path: Path, shared_engine: Engine
+) -> None:
+    """A corrupt database file never stops answers, and the file is left untouched."""
+    db = tmp_path / "bot.sqlite3"
+    db.write_bytes(b"this is not a database" * 100)
+    before = db.read_bytes()
+    settings = Settings(
+        token=api.token, api_url=api.root_url, db_path=db, max_messages_per_second=1000.0
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(settings, shared_engine, stop=stop, install_signals=False))
+    try:
+        api.feed(updates.private_text(6002, 6002, "NPTとは"))
+        reply = await api.wait_for("sendMessage", timeout=10)
+        assert reply.ok
+        api.feed(updates.command(6002, 6002, "lang", "en"))
+        assert (await api.wait_for("sendMessage", timeout=10)).ok
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=15)
+    assert db.read_bytes() == before
+
+
+async def test_locked_database_leaves_the_bot_answering(
+    api: BotApiStandIn, tmp_path: Path, shared_engine: Engine
+) -> None:
+    """Another process holding an exclusive lock on the store does not stop answers."""
+    import sqlite3
+
+    db = tmp_path / "bot.sqlite3"
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("PRAGMA journal_mode=WAL")
+    holder.execute("CREATE TABLE IF NOT EXISTS hold (x)")
+    holder.execute("BEGIN EXCLUSIVE")
+    settings = replace(
+        Settings(token=api.token, api_url=api.root_url, db_path=db, max_messages_per_second=1000.0)
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(settings, shared_engine, stop=stop, install_signals=False))
+    try:
+        api.feed(updates.private_text(6003, 6003, "P5とは"))
+        assert (await api.wait_for("sendMessage", timeout=30)).ok
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
