@@ -165,7 +165,7 @@ def test_ask_argument_handles_hostile_input(question: str) -> None:
     reply = ask_json(question)
     assert_contract(reply)
     assert "<script>" not in reply["html"]
-    if len(question.strip()) > 3:
+    if any(ch in question for ch in "<>&"):
         assert question not in reply["html"]
 
 

@@ -198,7 +198,7 @@ def test_user_text_never_reaches_html_unescaped(
     """Nothing the user typed appears in the reply HTML as markup."""
     html = engine.answer(question, mode).html  # type: ignore[arg-type]
     assert "<script>" not in html
-    if len(question.strip()) > 3:
+    if any(ch in question for ch in "<>&"):
         assert question not in html
 
 

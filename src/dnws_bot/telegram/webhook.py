@@ -58,9 +58,9 @@ class HealthHandler(tornado.web.RequestHandler):
     """GET /healthz: 200 with the catalogue version and uptime while the bot runs, else 503."""
 
     def initialize(
-        self, application: Application[Any, Any, Any, Any, Any, Any], services: Services
+        self, bot_app: Application[Any, Any, Any, Any, Any, Any], services: Services
     ) -> None:
-        self.application_ = application
+        self.application_ = bot_app
         self.services = services
 
     def get(self) -> None:
