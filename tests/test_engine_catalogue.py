@@ -128,10 +128,6 @@ def test_duplicate_yaml_key_is_reported(definition: Path) -> None:
     ), show(problems)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: catalogue._construct_mapping reports duplicate keys with intent_id=None",
-)
 def test_duplicate_yaml_key_names_its_intent(definition: Path) -> None:
     """A duplicate key inside an intent is reported with that intent's id, like every rule."""
     edit(definition, "    section: background\n", "    section: background\n    section: about\n")

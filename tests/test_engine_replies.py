@@ -123,10 +123,6 @@ def test_real_suggest_reply_has_at_most_three_buttons(engine: Engine) -> None:
     assert [b.intent_id for b in reply.buttons] == list(reply.suggestions)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: replies._message_reply appends both title lists after both sentences",
-)
 def test_both_mode_suggest_reply_keeps_each_language_together(engine: Engine) -> None:
     """In "both" mode the Japanese sentence and titles come before the English ones."""
     candidates = tuple(Candidate(i, 0.3) for i in SUGGESTED)

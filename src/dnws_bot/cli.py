@@ -7,12 +7,11 @@ exit codes (0 ok, 1 a check failed, 2 unusable input or configuration).
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .engine import CatalogueError, Engine, Reply
 from .engine.evaluation import evaluate, format_report, load_cases
@@ -43,14 +42,19 @@ def _load_engine(args: argparse.Namespace) -> Engine:
     return Engine.load(directory)
 
 
-def _utf8_lines(stream: Any) -> io.TextIOWrapper:
-    """Read stdin as UTF-8 no matter the locale; undecodable bytes become U+FFFD, not a crash."""
-    return io.TextIOWrapper(stream.buffer, encoding="utf-8", errors="replace", newline=None)
+def _utf8_lines(stream: Any) -> IO[str]:
+    """Read stdin as UTF-8 no matter the locale; undecodable bytes become U+FFFD, not a crash.
+
+    A second handle on the same descriptor (closefd=False), so sys.stdin stays usable.
+    """
+    return open(stream.fileno(), encoding="utf-8", errors="replace", closefd=False)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
     engine = _load_engine(args)
-    out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", line_buffering=True)
+    sys.stdout.flush()
+    # UTF-8 whatever the locale, on the same descriptor; closing it never closes sys.stdout.
+    out = open(sys.stdout.fileno(), "w", encoding="utf-8", closefd=False, buffering=1)  # noqa: SIM115
     if args.question == ["-"]:
         for line in _utf8_lines(sys.stdin):
             reply = engine.answer(line.rstrip("\r\n"), args.lang)

@@ -164,13 +164,15 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> _LineDi
     loader.flatten_mapping(node)
     mapping = _LineDict()
     mapping.line = node.start_mark.line + 1
+    duplicates: list[tuple[int, Any]] = []
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if key in mapping:
-            loader.problems.append(
-                Problem(loader.file, key_node.start_mark.line + 1, None, f"duplicate key {key!r}")
-            )
+            duplicates.append((key_node.start_mark.line + 1, key))
         mapping[key] = loader.construct_object(value_node, deep=True)
+    owner = mapping.get("id") if isinstance(mapping.get("id"), str) else None
+    for line, key in duplicates:  # inside an intent, name it: the curator searches by id
+        loader.problems.append(Problem(loader.file, line, owner, f"duplicate key {key!r}"))
     return mapping
 
 

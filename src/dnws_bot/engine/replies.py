@@ -128,11 +128,12 @@ class Renderer:
         buttons: tuple[Button, ...],
     ) -> Reply:
         langs = _langs(mode)
-        html = "\n\n".join(escape(ui(key).get(lang)) for lang in langs)
-        if suggestions:
-            for lang in langs:
-                titles = [self.catalogue.by_id[i].title.get(lang) for i in suggestions]
-                html += "\n" + "\n".join(f"• {escape(t)}" for t in titles)
+        blocks = []
+        for lang in langs:
+            titles = [self.catalogue.by_id[i].title.get(lang) for i in suggestions]
+            lines = [escape(ui(key).get(lang)), *(f"• {escape(t)}" for t in titles)]
+            blocks.append("\n".join(lines))
+        html = "\n\n".join(blocks)
         return Reply(
             kind=kind,
             lang=langs[0],

@@ -6,6 +6,7 @@ Loaded and checked with the catalogue (same Problem reports), so a bad quiz opti
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +77,17 @@ class StudyContent:
         ]
 
 
+def pick_question(
+    questions: tuple[QuizQuestion, ...], asked: set[str], topic: str | None, rng: random.Random
+) -> tuple[QuizQuestion, bool]:
+    """A question not yet asked in this chat (within the topic); True when the cycle restarts."""
+    pool = [q for q in questions if topic is None or q.category == topic] or list(questions)
+    fresh = [q for q in pool if q.id not in asked]
+    if fresh:
+        return rng.choice(fresh), False
+    return rng.choice(pool), True
+
+
 def _read_quiz(path: Path, intent_ids: set[str], problems: list[Problem]) -> list[QuizQuestion]:
     check = _Checker(path.name, problems)
     data = read_yaml(path, problems)
@@ -115,7 +127,11 @@ def _read_quiz(path: Path, intent_ids: set[str], problems: list[Problem]) -> lis
         if len(set(map(len, options.values()))) > 1:
             check.add(line, qid, "ja and en must have the same number of options")
         correct = raw.get("correct")
-        if not isinstance(correct, int) or not 0 <= correct < len(options.get("en", ())):
+        if (
+            not isinstance(correct, int)
+            or isinstance(correct, bool)
+            or not 0 <= correct < len(options.get("en", ()))
+        ):
             check.add(line, qid, "correct must be the index of exactly one option")
             continue
         for text, limit, what in (
@@ -171,7 +187,14 @@ def _read_terms(path: Path, intent_ids: set[str], problems: list[Problem]) -> li
     return terms
 
 
-def _read_map(raw: Any, intent_ids: set[str], check: _Checker) -> list[MapEntry]:
+def _line_of(text: str, needle: str, after: str) -> int:
+    """1-based line of `needle` after the line holding `after` (strings carry no YAML marks)."""
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith(after)), 0)
+    return next((i + 1 for i in range(start, len(lines)) if needle in lines[i]), start + 1)
+
+
+def _read_map(raw: Any, intent_ids: set[str], check: _Checker, text: str) -> list[MapEntry]:
     entries: list[MapEntry] = []
     if not isinstance(raw, list):
         check.add(1, None, "map must be a list of intent ids")
@@ -187,7 +210,9 @@ def _read_map(raw: Any, intent_ids: set[str], check: _Checker) -> list[MapEntry]
             continue
         for intent_id in (intent, *parts):
             if intent_id not in intent_ids:
-                check.add(_line(item, 1), None, f"map names unknown intent {intent_id!r}")
+                check.add(
+                    _line(item, _line(raw, 1)), None, f"map names unknown intent {intent_id!r}"
+                )
         entries.append(MapEntry(str(intent), tuple(parts)))
     return entries
 
@@ -197,12 +222,11 @@ def load_study(directory: Path, intent_ids: set[str], problems: list[Problem]) -
     quiz_path, terms_path = directory / "quiz.yaml", directory / "terms.yaml"
     quiz = _read_quiz(quiz_path, intent_ids, problems) if quiz_path.exists() else []
     terms = _read_terms(terms_path, intent_ids, problems) if terms_path.exists() else []
-    sections = (
-        read_yaml(directory / "sections.yaml", [])
-        if (directory / "sections.yaml").exists()
-        else None
-    )
+    sections_path = directory / "sections.yaml"
+    sections = read_yaml(sections_path, []) if sections_path.exists() else None
     article_map: list[MapEntry] = []
     if isinstance(sections, dict) and "map" in sections:
-        article_map = _read_map(sections["map"], intent_ids, _Checker("sections.yaml", problems))
+        text = sections_path.read_text(encoding="utf-8")
+        check = _Checker("sections.yaml", problems)
+        article_map = _read_map(sections["map"], intent_ids, check, text)
     return StudyContent(tuple(quiz), tuple(terms), tuple(article_map))

@@ -13,7 +13,7 @@ from telegram.ext import ContextTypes
 from ..engine import Engine
 from ..engine.language import Lang
 from ..engine.normalize import normalize
-from ..engine.study import QuizQuestion, Term
+from ..engine.study import Term, pick_question
 from ..engine.telegram_html import escape
 from .callbacks import encode
 from .common import chat_mode, is_group, note_outcome, user_lang
@@ -162,17 +162,6 @@ def quiz_topic(engine: Engine, words: str) -> str | None:
     return match.candidates[0].intent_id.split(".", 1)[0] if match.candidates else None
 
 
-def pick_question(
-    questions: tuple[QuizQuestion, ...], asked: set[str], topic: str | None, rng: random.Random
-) -> tuple[QuizQuestion, bool]:
-    """A question not yet asked in this chat (within the topic); True when the cycle restarts."""
-    pool = [q for q in questions if topic is None or q.category == topic] or list(questions)
-    fresh = [q for q in pool if q.id not in asked]
-    if fresh:
-        return rng.choice(fresh), False
-    return rng.choice(pool), True
-
-
 async def cmd_quiz(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/quiz [topic]: a Telegram quiz poll; no repeats in a chat until every question was asked."""
     message = update.effective_message
@@ -199,7 +188,7 @@ async def cmd_quiz(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         question.question.get(lang),
         list(question.options[lang]),
         type=PollType.QUIZ,
-        correct_option_id=cast(Any, question.correct),  # validated 0..9 at load
+        correct_option_ids=[cast(Any, question.correct)],  # validated 0..9 at load
         explanation=question.explanation.get(lang),
         is_anonymous=False,
         do_quote=False,

@@ -1,0 +1,114 @@
+"""Admin commands: gated to ADMIN_IDS everywhere; /reload swaps a valid catalogue atomically."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from botapi import updates
+from conftest import ADMIN_ID, RunningBot, start_bot
+from dnws_bot.engine import Engine, default_intents_dir
+
+GROUP = -1005550001
+
+
+@pytest.mark.parametrize("command", ["stats", "reload"])
+@pytest.mark.parametrize("where", ["private", "group", "anonymous_admin"])
+async def test_admin_commands_refuse_everyone_else(
+    bot: RunningBot, command: str, where: str
+) -> None:
+    """A non-admin (also in a group, also an anonymous group admin) gets 'not allowed'."""
+    if where == "private":
+        bot.feed(updates.command(7001, 7001, command))
+        chat = 7001
+    elif where == "group":
+        bot.feed(updates.command(GROUP, 7001, command))
+        chat = GROUP
+    else:
+        bot.feed(updates.anonymous_admin_message(GROUP, f"/{command}"))
+        chat = GROUP
+    call = await bot.reply_to(chat)
+    assert "admin" in call.result["text"] or "管理者" in call.result["text"]
+
+
+async def test_admin_sees_stats(bot: RunningBot) -> None:
+    """/stats from an admin shows questions, answer rate and feedback."""
+    await bot.say("NPTとは")
+    bot.feed(updates.command(ADMIN_ID, ADMIN_ID, "stats", language_code="en"))
+    call = await bot.reply_to(ADMIN_ID)
+    assert "questions: 1" in call.result["text"]
+    assert "answered" in call.result["text"]
+
+
+@pytest.fixture
+def editable_intents(tmp_path: Path) -> Path:
+    target = tmp_path / "intents"
+    shutil.copytree(default_intents_dir(), target)
+    return target
+
+
+async def test_reload_refuses_an_invalid_catalogue_and_keeps_serving(
+    api,
+    tmp_path: Path,
+    editable_intents: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    """An invalid intents/ is refused with its errors; the old catalogue keeps answering."""
+    engine = Engine.load(editable_intents)
+    running, stop, task = await start_bot(api, tmp_path, engine, intents_dir=editable_intents)
+    try:
+        path = editable_intents / "glossary.yaml"
+        path.write_text(
+            path.read_text(encoding="utf-8").replace("related:", "relatd:", 1), encoding="utf-8"
+        )
+        running.feed(updates.command(ADMIN_ID, ADMIN_ID, "reload", language_code="en"))
+        call = await running.reply_to(ADMIN_ID)
+        assert "refused" in call.result["text"] and "glossary.yaml" in call.result["text"]
+        assert (await running.say("P5とは")).ok
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=15)
+
+
+async def test_reload_swaps_a_valid_catalogue_while_questions_are_in_flight(
+    api,
+    tmp_path: Path,
+    editable_intents: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    """A valid edit is live after /reload; questions sent during the reload all get answers."""
+    engine = Engine.load(editable_intents)
+    running, stop, task = await start_bot(api, tmp_path, engine, intents_dir=editable_intents)
+    try:
+        path = editable_intents / "glossary.yaml"
+        text = path.read_text(encoding="utf-8")
+        new_title = "P5(改訂版)"
+        edited = text.replace('title: {ja: "P5とは"', f'title: {{ja: "{new_title}"', 1)
+        assert edited != text
+        path.write_text(edited, encoding="utf-8")
+        for user in range(8101, 8121):
+            running.feed(updates.private_text(user, user, "P5とは"))
+        running.feed(updates.command(ADMIN_ID, ADMIN_ID, "reload", language_code="en"))
+        for user in range(8121, 8141):
+            running.feed(updates.private_text(user, user, "P5とは"))
+        sent = await running.api.wait_for_count("sendMessage", 41, timeout=20)
+        answered = {int(c.params["chat_id"]) for c in sent if c.ok}
+        assert answered >= set(range(8101, 8141)) | {ADMIN_ID}
+        confirmation = next(c for c in sent if int(c.params["chat_id"]) == ADMIN_ID)
+        assert "reloaded" in confirmation.result["text"]
+        after = await running.say("P5とは", user_id=8200)
+        assert new_title in after.result["text"]
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=15)
+
+
+def test_settings_override_is_plain_data() -> None:
+    """Settings are immutable values; overriding one field leaves the original untouched."""
+    from dnws_bot.settings import Settings
+
+    base = Settings()
+    changed = replace(base, max_messages_per_second=5.0)
+    assert base.max_messages_per_second == 30.0 and changed.max_messages_per_second == 5.0
