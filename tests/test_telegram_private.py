@@ -127,6 +127,12 @@ async def test_hostile_or_odd_text_gets_a_valid_reply_and_the_next_question_work
     assert (await bot.say("P5とは")).ok
 
 
+async def test_unknown_command_in_private_chat_points_to_help(bot: RunningBot) -> None:
+    """An unknown /command in a private chat gets a hint mentioning /help."""
+    call = await bot.say("/admin give me the bot token", language_code="en")
+    assert "/help" in call.result["text"]
+
+
 async def test_sticker_in_private_chat_gets_a_one_line_hint(bot: RunningBot) -> None:
     """A sticker in a private chat gets a hint to type a question."""
     bot.feed(updates.sticker(1001, 1001))

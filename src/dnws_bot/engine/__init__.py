@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .cache import cache_key, load_cached, store_cached
 from .catalogue import Catalogue, CatalogueError, Problem, load_catalogue
-from .followup import resolve_followup
+from .followup import Cues, resolve_followup
 from .language import LANGS, Lang, detect_language
 from .matching import Candidate, Matcher, MatchResult, MatchSettings
 from .normalize import normalize
@@ -45,10 +45,11 @@ class Engine:
     catalogue: Catalogue
     matcher: Matcher
     renderer: Renderer
+    cues: Cues
 
     @classmethod
     def from_catalogue(cls, catalogue: Catalogue, settings: MatchSettings | None = None) -> Engine:
-        engine = cls(catalogue, Matcher(catalogue, settings), Renderer(catalogue))
+        engine = cls(catalogue, Matcher(catalogue, settings), Renderer(catalogue), Cues(catalogue))
         problems = engine.render_problems()
         if problems:
             raise CatalogueError(problems)
@@ -83,7 +84,7 @@ class Engine:
     ) -> MatchResult:
         """Rank intents; with `previous` (the last answer's intent) short follow-ups resolve."""
         if previous is not None:
-            intent_id = resolve_followup(question, previous, self.matcher)
+            intent_id = resolve_followup(question, previous, self.matcher, self.cues)
             if intent_id is not None:
                 return MatchResult(
                     "answer", lang or detect_language(question), (Candidate(intent_id, 1.0),)

@@ -31,37 +31,37 @@ _NOISE_WORDS = frozenset(
 _PARTICLES = "はもってのをねよかな"
 
 
-def _is_noise(rest: str, catalogue: Catalogue) -> bool:
-    """True when what is left of a short text after removing its cue says nothing more."""
-    for lang in ("ja", "en"):
-        for filler in catalogue.aliases.fillers[lang]:
-            key = normalize(filler)
-            if key and not key.isascii():
-                rest = rest.replace(key, " ")
-    words = [w for w in rest.split() if w not in _NOISE_WORDS]
-    fillers_en = {normalize(f) for f in catalogue.aliases.fillers["en"]}
-    return all(w in fillers_en or not w.strip(_PARTICLES) for w in words)
+class Cues:
+    """Follow-up cue forms and filler phrases in comparison form, prepared once per catalogue."""
 
-
-def _cue(text: str, catalogue: Catalogue) -> str | None:
-    """The follow-up cue a short text consists of (why / more / example), if any."""
-    forms = sorted(
-        (
+    def __init__(self, catalogue: Catalogue) -> None:
+        forms = {
             (normalize(form), cue)
             for cue, items in catalogue.aliases.followups.items()
             for form in items
-        ),
-        key=lambda pair: len(pair[0]),
-        reverse=True,
-    )
-    padded = f" {text} "
-    for form, cue in forms:
-        if not form:
-            continue
-        needle = f" {form} " if form.isascii() else form
-        if needle in padded and _is_noise(padded.replace(needle, " ", 1), catalogue):
-            return cue
-    return None
+        }
+        self.forms = sorted((pair for pair in forms if pair[0]), key=lambda p: -len(p[0]))
+        fillers = {normalize(f) for lang in ("ja", "en") for f in catalogue.aliases.fillers[lang]}
+        self.ja_fillers = sorted(
+            (f for f in fillers if f and not f.isascii()), key=len, reverse=True
+        )
+        self.en_fillers = frozenset(f for f in fillers if f.isascii())
+
+    def _is_noise(self, rest: str) -> bool:
+        """True when what is left of a short text after removing its cue says nothing more."""
+        for filler in self.ja_fillers:
+            rest = rest.replace(filler, " ")
+        words = [w for w in rest.split() if w not in _NOISE_WORDS]
+        return all(w in self.en_fillers or not w.strip(_PARTICLES) for w in words)
+
+    def cue(self, text: str) -> str | None:
+        """The follow-up cue a short normalised text consists of (why / more / example)."""
+        padded = f" {text} "
+        for form, cue in self.forms:
+            needle = f" {form} " if form.isascii() else form
+            if needle in padded and self._is_noise(padded.replace(needle, " ", 1)):
+                return cue
+        return None
 
 
 def _deeper(previous: Intent, cue: str, catalogue: Catalogue) -> str | None:
@@ -87,13 +87,13 @@ def is_short(question: str) -> bool:
     return 0 < len(text) <= MAX_FOLLOWUP_CHARS and len(latin_words(text)) <= MAX_FOLLOWUP_WORDS
 
 
-def resolve_followup(question: str, previous_id: str, matcher: Matcher) -> str | None:
+def resolve_followup(question: str, previous_id: str, matcher: Matcher, cues: Cues) -> str | None:
     """The intent a short follow-up refers to, or None to treat the question on its own."""
     catalogue = matcher.catalogue
     previous = catalogue.by_id.get(previous_id)
     if previous is None or not is_short(question):
         return None
-    cue = _cue(normalize(question), catalogue)
+    cue = cues.cue(normalize(question))
     if cue is not None:
         return _deeper(previous, cue, catalogue)
     standalone = matcher.match(question)

@@ -7,7 +7,7 @@ what a user would see without any network. Every string from the catalogue is tr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from .catalogue import Catalogue, Intent
@@ -44,6 +44,8 @@ class Reply:
     section: str
     buttons: tuple[Button, ...]
     suggestions: tuple[str, ...]
+    # The matcher's top candidates with scores (kept for the curator's unanswered log).
+    candidates: tuple[tuple[str, float], ...] = ()
 
     @property
     def status(self) -> Status:
@@ -96,12 +98,15 @@ class Renderer:
     def from_match(self, match: MatchResult, mode: LangMode | None = None) -> Reply:
         """Render a matcher verdict in the question's language, or the chat's chosen mode."""
         mode = mode or match.lang
+        candidates = tuple((c.intent_id, c.score) for c in match.candidates)
         if match.status == "answer" and match.intent_id is not None:
-            return self.intent_reply(match.intent_id, mode, match.score)
+            return replace(
+                self.intent_reply(match.intent_id, mode, match.score), candidates=candidates
+            )
         lang = _langs(mode)[0]
         if match.status == "suggest":
             ids = tuple(c.intent_id for c in match.candidates)
-            return self._message_reply(
+            reply = self._message_reply(
                 "suggest",
                 "did_you_mean",
                 mode,
@@ -109,9 +114,11 @@ class Renderer:
                 ids,
                 tuple(Button(self.catalogue.by_id[i].title.get(lang), intent_id=i) for i in ids),
             )
-        return self._message_reply(
+            return replace(reply, candidates=candidates)
+        reply = self._message_reply(
             "none", "no_match", mode, match.score, (), self.topic_buttons(lang)
         )
+        return replace(reply, candidates=candidates)
 
     def empty(self, mode: LangMode) -> Reply:
         return self._message_reply(

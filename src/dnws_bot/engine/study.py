@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,21 +60,22 @@ class StudyContent:
     quiz: tuple[QuizQuestion, ...]
     terms: tuple[Term, ...]
     article_map: tuple[MapEntry, ...]
+    # Each term's forms in comparison form, computed once (answers are scanned on every reply).
+    _forms: tuple[tuple[Term, frozenset[str]], ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        forms = tuple((t, frozenset(normalize(f) for f in t.forms) - {""}) for t in self.terms)
+        object.__setattr__(self, "_forms", forms)
 
     def term(self, query: str) -> Term | None:
         """The term whose id or any form matches the query (normalised), if one does."""
         key = normalize(query)
-        for term in self.terms:
-            if key == term.id or key in (normalize(f) for f in term.forms):
-                return term
-        return None
+        return next((t for t, forms in self._forms if key == t.id or key in forms), None)
 
     def terms_in(self, text: str) -> list[Term]:
         """Terms that appear in a text (for glossary buttons under an answer)."""
         haystack = normalize(text)
-        return [
-            t for t in self.terms if any(normalize(f) in haystack for f in t.forms if len(f) > 2)
-        ]
+        return [t for t, forms in self._forms if any(len(f) > 2 and f in haystack for f in forms)]
 
 
 def pick_question(

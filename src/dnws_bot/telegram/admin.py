@@ -72,7 +72,7 @@ async def chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     """A group became a supergroup: carry its settings over to the new chat id."""
     message = update.effective_message
     svc = services(context)
-    if message is None or svc.store is None or message.migrate_to_chat_id is None:
+    if message is None or message.migrate_to_chat_id is None:
         return
-    await svc.store.migrate_chat(message.chat.id, message.migrate_to_chat_id)
+    await svc.migrate_chat(message.chat.id, message.migrate_to_chat_id)
     log.info("chat %s migrated to %s", message.chat.id, message.migrate_to_chat_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
@@ -28,6 +30,10 @@ TEXTS = {
         "en": 'Answer language set to "{mode}".',
     },
     "topics": {"ja": "トピックを選んでください:", "en": "Choose a topic:"},
+    "unknown_command": {
+        "ja": "そのコマンドはありません。/help で使い方を表示します。",
+        "en": "I don't know that command. /help lists what I can do.",
+    },
     "outdated": {
         "ja": "このボタンは古くなっています。/topics からどうぞ。",
         "en": "This button is out of date — try /topics.",
@@ -57,13 +63,17 @@ def text_for(key: str, lang: Lang, **values: str) -> str:
     return TEXTS[key][lang].format(**values)
 
 
+def as_mode(value: str | None) -> LangMode | None:
+    """A stored /lang word as an answer mode; "auto" and anything else mean None."""
+    return cast(LangMode, value) if value in ("ja", "en", "both") else None
+
+
 async def chat_mode(update: Update, svc: Services) -> LangMode | None:
     """The chat's stored answer language, or None for "follow the question"."""
     chat = update.effective_chat
-    if chat is None or svc.store is None:
+    if chat is None:
         return None
-    mode = await svc.store.get_chat_lang(chat.id)
-    return mode if mode in ("ja", "en", "both") else None
+    return as_mode(await svc.chat_lang(chat.id))
 
 
 def user_lang(update: Update, mode: LangMode | None) -> Lang:

@@ -19,9 +19,9 @@ from ..engine.telegram_html import escape
 from . import study
 from .callbacks import decode, intent_from_payload
 from .commands import HELP_INTRO, help_lines
-from .common import LANG_MODES, chat_mode, is_group, note_outcome, text_for, user_lang
+from .common import LANG_MODES, as_mode, chat_mode, is_group, note_outcome, text_for, user_lang
 from .context import ContextKey
-from .keyboards import category_keyboard, reply_keyboard, term_buttons, topics_keyboard
+from .keyboards import answer_keyboard, category_keyboard, topics_keyboard
 from .services import services
 
 log = logging.getLogger("dnws_bot.updates")
@@ -33,9 +33,7 @@ async def send_reply(
     context: ContextTypes.DEFAULT_TYPE, target: Message, reply: Reply, *, quote: bool
 ) -> Message:
     """Send a rendered reply under `target` (quoted in groups, same forum topic)."""
-    engine = services(context).engine
-    extra = term_buttons(engine, reply.text, reply.lang) if reply.kind == "answer" else []
-    keyboard = reply_keyboard(reply, context.bot.username, extra)
+    keyboard = answer_keyboard(services(context).engine, reply, context.bot.username)
     return await target.reply_html(reply.html, reply_markup=keyboard, do_quote=quote)
 
 
@@ -58,13 +56,15 @@ async def answer_question(
     note_outcome(context, update, reply.lang, reply.intent_id, reply.score)
     if svc.store is not None and reply.kind != "empty":
         chat_type = update.effective_chat.type if update.effective_chat else "unknown"
-        await svc.store.log_question(
-            reply.status, reply.intent_id, reply.lang, chat_type, reply.score
+        store = svc.store
+        svc.in_background(
+            store.log_question(reply.status, reply.intent_id, reply.lang, chat_type, reply.score)
         )
         if reply.kind != "answer":
-            candidates = [(c.intent_id, c.score) for c in svc.engine.match(question).candidates]
-            await svc.store.log_unanswered(
-                normalize(question), reply.lang, chat_type, reply.status, candidates
+            svc.in_background(
+                store.log_unanswered(
+                    normalize(question), reply.lang, chat_type, reply.status, list(reply.candidates)
+                )
             )
 
 
@@ -123,6 +123,17 @@ async def cmd_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text(text_for("ask_usage", lang), do_quote=is_group(update))
         return
     await answer_question(update, context, question, message, quote=is_group(update))
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An unknown /command in a private chat: point to /help (in groups it may be another bot's)."""
+    message = update.effective_message
+    if message is None:
+        return
+    svc = services(context)
+    lang = user_lang(update, await chat_mode(update, svc))
+    await message.reply_text(text_for("unknown_command", lang))
+    note_outcome(context, update, lang, None, 0.0)
 
 
 async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -203,16 +214,15 @@ async def cmd_lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     svc = services(context)
     choice = (context.args[0].lower() if context.args else "").strip()
-    current = (await svc.store.get_chat_lang(chat.id) if svc.store else None) or "auto"
+    current = await svc.chat_lang(chat.id) or "auto"
     if choice not in LANG_MODES:
-        lang = user_lang(update, current if current != "auto" else None)
+        lang = user_lang(update, as_mode(current))
         await message.reply_text(
             text_for("lang_usage", lang, current=current), do_quote=is_group(update)
         )
         return
-    if svc.store is not None:
-        await svc.store.set_chat_lang(chat.id, choice)
-    lang = user_lang(update, choice if choice != "auto" else None)  # type: ignore[arg-type]
+    await svc.set_chat_lang(chat.id, choice)
+    lang = user_lang(update, as_mode(choice))
     await message.reply_text(text_for("lang_set", lang, mode=choice), do_quote=is_group(update))
 
 

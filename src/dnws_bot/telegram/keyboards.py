@@ -92,3 +92,24 @@ def term_buttons(
         InlineKeyboardButton(f"📘 {term.term.get(lang)}", callback_data=encode("term", term.id))
         for term in engine.catalogue.study.terms_in(answer_text)[:limit]
     ]
+
+
+_KEYBOARDS: dict[tuple[object, ...], InlineKeyboardMarkup | None] = {}
+_MAX_CACHED = 4096
+
+
+def answer_keyboard(
+    engine: Engine, reply: Reply, bot_username: str | None
+) -> InlineKeyboardMarkup | None:
+    """The full keyboard under a reply, memoised: it depends only on what the key names.
+
+    Building PTB button objects costs more than matching the question, and the same few
+    hundred keyboards repeat all day; the catalogue version in the key retires old ones.
+    """
+    key = (engine.version, reply.kind, reply.lang, reply.intent_id, reply.suggestions, bot_username)
+    if key not in _KEYBOARDS:
+        if len(_KEYBOARDS) >= _MAX_CACHED:
+            _KEYBOARDS.clear()
+        extra = term_buttons(engine, reply.text, reply.lang) if reply.kind == "answer" else []
+        _KEYBOARDS[key] = reply_keyboard(reply, bot_username, extra)
+    return _KEYBOARDS[key]

@@ -90,6 +90,7 @@ async def serve(
             if application.updater is not None and application.updater.running:
                 await application.updater.stop()
             await application.stop()
+            await services.drain()
     finally:
         if server is not None:
             server.stop()

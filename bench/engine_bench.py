@@ -1,0 +1,178 @@
+"""Engine benchmark: accuracy and latency beside two baselines, in one process, on one eval set.
+
+Baselines (their cutoffs tuned on tests/data/tune.yaml, like the engine's thresholds):
+  (a) rapidfuzz extractOne(question, all paraphrases, scorer=WRatio), no normalisation;
+  (b) character n-gram TF-IDF cosine nearest neighbour (scikit-learn, bench extra only).
+A baseline "answers" when its best score clears its cutoff; below it, it rejects the question.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from dnws_bot.engine import Engine
+from dnws_bot.engine.evaluation import Case, load_cases
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+Predict = Callable[[str], tuple[str | None, float]]  # → (intent or None, score)
+
+
+@dataclass
+class Row:
+    name: str
+    ja: float
+    en: float
+    oos: float
+    followup: float | None
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def error(self) -> dict[str, float]:
+        return {"ja": 1 - self.ja, "en": 1 - self.en}
+
+
+def _paraphrases(engine: Engine) -> tuple[list[str], list[str]]:
+    texts, labels = [], []
+    for intent in engine.catalogue.intents:
+        for lang in ("ja", "en"):
+            for text in intent.paraphrases[lang]:
+                texts.append(text)
+                labels.append(intent.id)
+    return texts, labels
+
+
+def wratio_baseline(engine: Engine) -> Callable[[float], Predict]:
+    texts, labels = _paraphrases(engine)
+
+    def with_cutoff(cutoff: float) -> Predict:
+        def predict(question: str) -> tuple[str | None, float]:
+            hit = process.extractOne(question, texts, scorer=fuzz.WRatio)
+            if hit is None or hit[1] < cutoff:
+                return None, hit[1] if hit else 0.0
+            return labels[hit[2]], hit[1]
+
+        return predict
+
+    return with_cutoff
+
+
+def tfidf_baseline(engine: Engine) -> Callable[[float], Predict]:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize as l2
+
+    texts, labels = _paraphrases(engine)
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), lowercase=True)
+    matrix = l2(vectorizer.fit_transform(texts))
+
+    def with_cutoff(cutoff: float) -> Predict:
+        def predict(question: str) -> tuple[str | None, float]:
+            sims = (matrix @ l2(vectorizer.transform([question])).T).toarray().ravel()
+            best = int(sims.argmax())
+            score = float(sims[best])
+            return (labels[best] if score >= cutoff else None), score
+
+        return predict
+
+    return with_cutoff
+
+
+def engine_predict(engine: Engine) -> Predict:
+    def predict(question: str) -> tuple[str | None, float]:
+        result = engine.match(question)
+        return result.intent_id, result.score
+
+    return predict
+
+
+def score(cases: list[Case], predict: Predict) -> tuple[float, float, float]:
+    """Correctly answered share per language (in scope) and rejection share (out of scope)."""
+    hits = {"ja": [0, 0], "en": [0, 0]}
+    rejected = oos = 0
+    for case in cases:
+        intent, _ = predict(case.question)
+        if case.intent is None:
+            oos += 1
+            rejected += intent is None
+        else:
+            hits[case.lang][0] += intent == case.intent
+            hits[case.lang][1] += 1
+    return hits["ja"][0] / hits["ja"][1], hits["en"][0] / hits["en"][1], rejected / oos
+
+
+def tune_cutoff(make: Callable[[float], Predict], cutoffs: list[float], cases: list[Case]) -> float:
+    """The cutoff with the best balanced accuracy on the tuning set (never the eval set)."""
+
+    def objective(cutoff: float) -> float:
+        ja, en, oos = score(cases, make(cutoff))
+        return (ja + en) / 2 + oos / 2
+
+    return max(cutoffs, key=objective)
+
+
+def latency(predict: Predict, questions: list[str], rounds: int = 3) -> tuple[float, float]:
+    for question in questions[:50]:
+        predict(question)  # warm caches
+    samples = []
+    for _ in range(rounds):
+        for question in questions:
+            started = time.perf_counter()
+            predict(question)
+            samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.99)]
+
+
+def run() -> list[Row]:
+    engine = Engine.load()
+    tune = [c for c in load_cases(DATA / "tune.yaml") if c.context is None]
+    cases = load_cases(DATA / "eval.yaml")
+    single = [c for c in cases if c.context is None]
+    followups = [c for c in cases if c.context is not None]
+    questions = [c.question for c in single]
+    rows = []
+    wratio = wratio_baseline(engine)
+    wratio_cut = tune_cutoff(wratio, [float(x) for x in range(50, 96, 5)], tune)
+    tfidf = tfidf_baseline(engine)
+    tfidf_cut = tune_cutoff(tfidf, [x / 100 for x in range(20, 81, 5)], tune)
+    contenders: list[tuple[str, Predict]] = [
+        ("dnws-bot engine", engine_predict(engine)),
+        (f"(a) rapidfuzz WRatio, cutoff {wratio_cut:.0f}", wratio(wratio_cut)),
+        (f"(b) char TF-IDF NN, cutoff {tfidf_cut:.2f}", tfidf(tfidf_cut)),
+    ]
+    for name, predict in contenders:
+        ja, en, oos = score(single, predict)
+        p50, p99 = latency(predict, questions)
+        follow = None
+        if name == "dnws-bot engine":
+            right = sum(engine.match(c.question, None, c.context).intent_id == c.intent for c in followups)
+            follow = right / len(followups)
+        rows.append(Row(name, ja, en, oos, follow, p50, p99))
+    return rows
+
+
+def table(rows: list[Row]) -> str:
+    lines = [
+        "| matcher | ja answered | en answered | out-of-scope rejected | two-turn | p50 ms | p99 ms |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        follow = f"{row.followup:.1%}" if row.followup is not None else "—"
+        lines.append(
+            f"| {row.name} | {row.ja:.1%} | {row.en:.1%} | {row.oos:.1%} | {follow} | "
+            f"{row.p50_ms:.3f} | {row.p99_ms:.3f} |"
+        )
+    ours, *baselines = rows
+    for baseline in baselines:
+        ratios = ", ".join(
+            f"{lang} {ours.error[lang] / baseline.error[lang]:.2f}" if baseline.error[lang] else f"{lang} n/a"
+            for lang in ("ja", "en")
+        )
+        lines.append(f"\nerror rate of the engine / {baseline.name}: {ratios}")
+    return "\n".join(lines)

@@ -1,0 +1,142 @@
+"""The bot end to end through the Bot API stand-in: throughput, update→reply latency, losses.
+
+The bot runs as a real `dnws-bot run` subprocess (its own core), the stand-in in this process.
+Its rate limit is raised so that the bot itself is measured. A no-op PTB bot through the same
+stand-in gives the ceiling of PTB + HTTP on this machine.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from botapi import BotApiStandIn, updates  # noqa: E402
+
+from dnws_bot.engine.evaluation import load_cases  # noqa: E402
+
+USERS = 200
+QUESTIONS = 3000
+PACED_RATE = 30.0
+PACED_COUNT = 450
+
+
+@dataclass
+class Run:
+    name: str
+    throughput: float
+    p50_ms: float
+    p99_ms: float
+    lost: int
+    paced_p50_ms: float
+    paced_p99_ms: float
+    peak_rss_mb: float
+
+
+def _start(command: list[str], api: BotApiStandIn, workdir: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "TELEGRAM_API_URL": api.root_url,
+        "DNWS_DB": str(workdir / "bench.sqlite3"),
+        "DNWS_MAX_MESSAGES_PER_SECOND": "100000",
+        "DNWS_CACHE_DIR": str(workdir / "cache"),
+    }
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _send_and_collect(
+    api: BotApiStandIn, questions: list[str], first_user: int, rate: float | None
+) -> tuple[list[float], int, float]:
+    """Feed questions round-robin over USERS users; return latencies (ms), lost, elapsed."""
+    fed: dict[int, list[float]] = defaultdict(list)
+    before = len(api.calls("sendMessage"))
+    started = time.monotonic()
+    for index, question in enumerate(questions):
+        user = first_user + index % USERS
+        if rate is not None:
+            time.sleep(max(0.0, started + index / rate - time.monotonic()))
+        api.feed(updates.private_text(user, user, question))
+        fed[user].append(time.monotonic())
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        replies = [c for c in api.calls("sendMessage")[before:] if c.ok]
+        if len(replies) >= len(questions):
+            break
+        time.sleep(0.05)
+    replies = [c for c in api.calls("sendMessage")[before:] if c.ok]
+    failed = [c for c in api.calls("sendMessage")[before:] if not c.ok]
+    if failed:
+        print(f"  ({len(failed)} sends refused: {sorted({c.description for c in failed})[:3]})")
+    by_chat: dict[int, list[float]] = defaultdict(list)
+    for call in replies:
+        by_chat[int(call.params["chat_id"])].append(call.started)
+    latencies = []
+    for user, times in fed.items():
+        for sent, answered in zip(times, sorted(by_chat.get(user, [])), strict=False):
+            latencies.append((answered - sent) * 1000)
+    elapsed = (max(c.time for c in replies) - started) if replies else float("inf")
+    return latencies, len(questions) - len(replies), elapsed
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[int(len(ordered) * 0.99)]
+
+
+def measure(name: str, command: list[str], questions: list[str]) -> Run:
+    with tempfile.TemporaryDirectory() as tmp, BotApiStandIn() as api:
+        bot = _start(command, api, Path(tmp))
+        try:
+            api.wait_for_count_sync("deleteWebhook", 1, timeout=60)
+            time.sleep(0.5)
+            warm, _, _ = _send_and_collect(api, questions[:200], 10_000, None)
+            burst = (questions * (QUESTIONS // len(questions) + 1))[:QUESTIONS]
+            latencies, lost, elapsed = _send_and_collect(api, burst, 20_000, None)
+            p50, p99 = _percentiles(latencies)
+            paced, paced_lost, _ = _send_and_collect(api, burst[:PACED_COUNT], 40_000, PACED_RATE)
+            paced_p50, paced_p99 = _percentiles(paced)
+        finally:
+            bot.send_signal(signal.SIGTERM)
+            _, _, usage = os.wait4(bot.pid, 0)
+            own = os.times()
+            print(f"  {name}: bot cpu {usage.ru_utime + usage.ru_stime:.1f}s, "
+                  f"stand-in+driver cpu {own.user + own.system:.1f}s")
+    del warm
+    return Run(name, QUESTIONS / elapsed, p50, p99, lost + paced_lost, paced_p50, paced_p99,
+               usage.ru_maxrss / 1024)
+
+
+def run() -> list[Run]:
+    questions = [c.question for c in load_cases(ROOT / "tests" / "data" / "eval.yaml")]
+    exe = str(Path(sys.executable).parent / "dnws-bot")
+    return [
+        measure("dnws-bot (engine + store + logging)", [exe, "run"], questions),
+        measure("no-op PTB handler (ceiling)", [sys.executable, str(ROOT / "bench" / "noop_bot.py")], questions),
+    ]
+
+
+def table(runs: list[Run]) -> str:
+    lines = [
+        f"| bot | updates/s (burst of {QUESTIONS}, {USERS} users) | p50 ms | p99 ms | "
+        f"p50 / p99 ms at {PACED_RATE:.0f}/s | lost replies | peak RSS MB |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in runs:
+        lines.append(
+            f"| {r.name} | {r.throughput:.0f} | {r.p50_ms:.0f} | {r.p99_ms:.0f} | "
+            f"{r.paced_p50_ms:.1f} / {r.paced_p99_ms:.1f} | {r.lost} | {r.peak_rss_mb:.0f} |"
+        )
+    ours, ceiling = runs
+    lines.append(f"\nthroughput of dnws-bot / no-op ceiling: {ours.throughput / ceiling.throughput:.2f}")
+    return "\n".join(lines)
