@@ -151,7 +151,9 @@ def run() -> list[Row]:
         p50, p99 = latency(predict, questions)
         follow = None
         if name == "dnws-bot engine":
-            right = sum(engine.match(c.question, None, c.context).intent_id == c.intent for c in followups)
+            right = sum(
+                engine.match(c.question, None, c.context).intent_id == c.intent for c in followups
+            )
             follow = right / len(followups)
         rows.append(Row(name, ja, en, oos, follow, p50, p99))
     return rows
@@ -171,7 +173,9 @@ def table(rows: list[Row]) -> str:
     ours, *baselines = rows
     for baseline in baselines:
         ratios = ", ".join(
-            f"{lang} {ours.error[lang] / baseline.error[lang]:.2f}" if baseline.error[lang] else f"{lang} n/a"
+            f"{lang} {ours.error[lang] / baseline.error[lang]:.2f}"
+            if baseline.error[lang]
+            else f"{lang} n/a"
             for lang in ("ja", "en")
         )
         lines.append(f"\nerror rate of the engine / {baseline.name}: {ratios}")

@@ -1,16 +1,36 @@
-"""The ceiling: PTB + HTTP with a handler that does nothing but reply "ok" (same builder setup)."""
+"""The ceilings: PTB + HTTP with a handler that only replies (same builder setup as dnws-bot).
+
+`noop_bot.py` replies "ok"; `noop_bot.py rich` replies one fixed, pre-rendered dnws-bot answer
+with its keyboard, so the cost of sending and parsing a message of that size is in the ceiling.
+"""
 
 from __future__ import annotations
 
 import os
+import sys
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters
+
+RICH = len(sys.argv) > 1 and sys.argv[1] == "rich"
+TEXT, KEYBOARD = "ok", None
+if RICH:
+    from dnws_bot.engine import Engine
+    from dnws_bot.telegram.keyboards import answer_keyboard
+
+    _engine = Engine.load()
+    _reply = _engine.intent_reply("requirements.overview", "ja")
+    TEXT = _reply.html
+    KEYBOARD = answer_keyboard(_engine, _reply, "dnws_test_bot")
 
 
 async def reply_ok(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.effective_message is not None:
-        await update.effective_message.reply_text("ok")
+        markup: InlineKeyboardMarkup | None = KEYBOARD
+        await update.effective_message.reply_text(
+            TEXT, parse_mode=ParseMode.HTML if RICH else None, reply_markup=markup
+        )
 
 
 def main() -> None:

@@ -1,6 +1,8 @@
 """`dnws-bot ask` as a whole process: wall time and peak RSS, cold (no cache) and warm.
 
-Peak RSS comes from that one child's rusage (os.wait4, ru_maxrss in KiB on Linux).
+Peak RSS comes from that one child's rusage (os.wait4, ru_maxrss in KiB on Linux). A child's
+high-water mark starts at its parent's size at fork, so this module runs in a fresh, small
+interpreter (`python -m bench.process_bench`), never inside the bigger benchmark process.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ QUESTIONS = ["DNWSの条件は?", "what is the npt", "北朝鮮の三層戦略�
 
 
 def _exe() -> str:
-    found = shutil.which("dnws-bot") or str(Path(__file__).resolve().parent.parent / ".venv/bin/dnws-bot")
-    return found
+    return shutil.which("dnws-bot") or str(
+        Path(__file__).resolve().parent.parent / ".venv/bin/dnws-bot"
+    )
 
 
 def _once(question: str, env: dict[str, str]) -> tuple[float, float]:
@@ -48,3 +51,13 @@ def run(rounds: int = 5) -> dict[str, tuple[float, float]]:
     for name, samples in (("cold", cold), ("warm", warm)):
         results[name] = (statistics.median(s for s, _ in samples), max(m for _, m in samples))
     return results
+
+
+def table(results: dict[str, tuple[float, float]]) -> str:
+    lines = ["| cache | median wall s | peak RSS MB |", "|---|---|---|"]
+    lines += [f"| {name} | {sec:.3f} | {mb:.1f} |" for name, (sec, mb) in results.items()]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(table(run()))

@@ -1,6 +1,6 @@
 """`make bench`: every measured figure in one run, baselines beside the engine.
 
-    .venv/bin/python -m bench.run_all [--only engine|process|telegram]
+.venv/bin/python -m bench.run_all [--only engine|process|telegram]
 """
 
 from __future__ import annotations
@@ -8,26 +8,28 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import subprocess
+import sys
 
-from . import engine_bench, process_bench, telegram_bench
+from . import engine_bench, telegram_bench
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", choices=["engine", "process", "telegram"])
     args = parser.parse_args()
-    print(f"# dnws-bot benchmark — {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores, Python {platform.python_version()}\n")
+    print(
+        f"# dnws-bot benchmark — {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}\n"
+    )
     if args.only in (None, "engine"):
         print("## Matching (tests/data/eval.yaml; cutoffs and thresholds tuned on tune.yaml)\n")
         print(engine_bench.table(engine_bench.run()))
         print()
     if args.only in (None, "process"):
         print("## `dnws-bot ask` as a whole process\n")
-        results = process_bench.run()
-        print("| cache | median wall s | peak RSS MB |\n|---|---|---|")
-        for name, (seconds, megabytes) in results.items():
-            print(f"| {name} | {seconds:.3f} | {megabytes:.1f} |")
+        # A fresh interpreter: children inherit the RSS high-water mark of whoever forks them.
+        subprocess.run([sys.executable, "-m", "bench.process_bench"], check=True)
         print()
     if args.only in (None, "telegram"):
         print("## Telegram, end to end through the Bot API stand-in\n")

@@ -22,7 +22,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from botapi import BotApiStandIn, updates  # noqa: E402
-
 from dnws_bot.engine.evaluation import load_cases  # noqa: E402
 
 USERS = 200
@@ -89,12 +88,21 @@ def _send_and_collect(
     return latencies, len(questions) - len(replies), elapsed
 
 
+def _peak_rss_mb(pid: int) -> float:
+    """VmHWM of the running bot: the peak of its own (post-exec) memory, not its parent's."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def _percentiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
     return statistics.median(ordered), ordered[int(len(ordered) * 0.99)]
 
 
 def measure(name: str, command: list[str], questions: list[str]) -> Run:
+    own_before = os.times()
     with tempfile.TemporaryDirectory() as tmp, BotApiStandIn() as api:
         bot = _start(command, api, Path(tmp))
         try:
@@ -106,23 +114,30 @@ def measure(name: str, command: list[str], questions: list[str]) -> Run:
             p50, p99 = _percentiles(latencies)
             paced, paced_lost, _ = _send_and_collect(api, burst[:PACED_COUNT], 40_000, PACED_RATE)
             paced_p50, paced_p99 = _percentiles(paced)
+            peak_mb = _peak_rss_mb(bot.pid)
         finally:
             bot.send_signal(signal.SIGTERM)
             _, _, usage = os.wait4(bot.pid, 0)
             own = os.times()
-            print(f"  {name}: bot cpu {usage.ru_utime + usage.ru_stime:.1f}s, "
-                  f"stand-in+driver cpu {own.user + own.system:.1f}s")
+            driver = own.user + own.system - own_before.user - own_before.system
+            print(
+                f"  {name}: bot cpu {usage.ru_utime + usage.ru_stime:.1f}s, "
+                f"stand-in+driver cpu {driver:.1f}s"
+            )
     del warm
-    return Run(name, QUESTIONS / elapsed, p50, p99, lost + paced_lost, paced_p50, paced_p99,
-               usage.ru_maxrss / 1024)
+    return Run(
+        name, QUESTIONS / elapsed, p50, p99, lost + paced_lost, paced_p50, paced_p99, peak_mb
+    )
 
 
 def run() -> list[Run]:
     questions = [c.question for c in load_cases(ROOT / "tests" / "data" / "eval.yaml")]
     exe = str(Path(sys.executable).parent / "dnws-bot")
+    noop = [sys.executable, str(ROOT / "bench" / "noop_bot.py")]
     return [
         measure("dnws-bot (engine + store + logging)", [exe, "run"], questions),
-        measure("no-op PTB handler (ceiling)", [sys.executable, str(ROOT / "bench" / "noop_bot.py")], questions),
+        measure('no-op handler replying "ok" (ceiling)', noop, questions),
+        measure("no-op handler replying one fixed rich answer", [*noop, "rich"], questions),
     ]
 
 
@@ -137,6 +152,9 @@ def table(runs: list[Run]) -> str:
             f"| {r.name} | {r.throughput:.0f} | {r.p50_ms:.0f} | {r.p99_ms:.0f} | "
             f"{r.paced_p50_ms:.1f} / {r.paced_p99_ms:.1f} | {r.lost} | {r.peak_rss_mb:.0f} |"
         )
-    ours, ceiling = runs
-    lines.append(f"\nthroughput of dnws-bot / no-op ceiling: {ours.throughput / ceiling.throughput:.2f}")
+    ours, ceiling, rich = runs
+    lines.append(
+        f'\nthroughput of dnws-bot / "ok" ceiling: {ours.throughput / ceiling.throughput:.2f}; '
+        f"/ rich-answer ceiling: {ours.throughput / rich.throughput:.2f}"
+    )
     return "\n".join(lines)

@@ -29,7 +29,7 @@ def reply_json(reply: Reply) -> dict[str, Any]:
         "score": round(reply.score, 4),
         "lang": reply.lang,
         "title": reply.title,
-        "answer": reply.text,
+        "answer": reply.body,
         "html": reply.html,
         "link": reply.link,
         "section": reply.section,

@@ -38,8 +38,9 @@ class Reply:
     intent_id: str | None
     score: float
     title: str
-    text: str  # plain text, no markup
+    text: str  # the whole reply as plain text (title, answer, source, link)
     html: str  # Telegram HTML (parse_mode=HTML)
+    body: str  # just the answer (or the message) as plain text, without title and source
     link: str
     section: str
     buttons: tuple[Button, ...]
@@ -89,6 +90,7 @@ class Renderer:
             title=intent.title.get(primary),
             text=to_plain_text(html) + f"\n{self.catalogue.article.url}",
             html=html,
+            body="\n\n".join(to_plain_text(intent.answer.get(lang)) for lang in langs),
             link=self.catalogue.article.url,
             section=self.catalogue.section_title(intent, primary),
             buttons=buttons,
@@ -149,6 +151,7 @@ class Renderer:
             title="",
             text=to_plain_text(html),
             html=html,
+            body=to_plain_text(html),
             link=self.catalogue.article.url,
             section="",
             buttons=buttons,
