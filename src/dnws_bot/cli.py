@@ -38,8 +38,9 @@ def reply_json(reply: Reply) -> dict[str, Any]:
 
 
 def _load_engine(args: argparse.Namespace) -> Engine:
-    directory = Path(args.intents) if args.intents else Settings.from_env().intents_dir
-    return Engine.load(directory)
+    settings = Settings.from_env()
+    directory = Path(args.intents) if args.intents else settings.intents_dir
+    return Engine.load(directory, cache_dir=settings.cache_dir)
 
 
 def _utf8_lines(stream: Any) -> IO[str]:
@@ -113,7 +114,7 @@ def cmd_healthcheck(args: argparse.Namespace) -> int:
     from .store import heartbeat_age
 
     settings = Settings.from_env()
-    Engine.load(settings.intents_dir)  # CatalogueError → exit 2
+    Engine.load(settings.intents_dir, cache_dir=settings.cache_dir)  # CatalogueError → exit 2
     age = heartbeat_age(settings.db_path)
     if age is None:
         print(f"unhealthy: no heartbeat beside {settings.db_path}", file=sys.stderr)

@@ -305,7 +305,10 @@ def _write(text: str) -> None:
 def _load_engine(args: argparse.Namespace) -> Engine:
     """As cli.py does: the top-level --intents, else $DNWS_INTENTS, else the bundled catalogue."""
     intents = getattr(args, "intents", None)
-    return Engine.load(Path(intents) if intents else Settings.from_env().intents_dir)
+    settings = Settings.from_env()
+    return Engine.load(
+        Path(intents) if intents else settings.intents_dir, cache_dir=settings.cache_dir
+    )
 
 
 def cmd_report(args: argparse.Namespace) -> int:

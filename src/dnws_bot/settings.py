@@ -43,6 +43,17 @@ def _ids(env: Mapping[str, str], name: str) -> frozenset[int]:
         raise SettingsError(f"{name} must be comma-separated numeric Telegram user ids") from None
 
 
+def _cache_dir(env: Mapping[str, str]) -> Path | None:
+    """DNWS_CACHE_DIR, else $XDG_CACHE_HOME/dnws-bot, else ~/.cache/dnws-bot; DNWS_NO_CACHE=1 off."""
+    if env.get("DNWS_NO_CACHE", "").strip():
+        return None
+    explicit = env.get("DNWS_CACHE_DIR", "").strip()
+    if explicit:
+        return Path(explicit)
+    base = env.get("XDG_CACHE_HOME", "").strip()
+    return (Path(base) if base else Path.home() / ".cache") / "dnws-bot"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Runtime configuration, immutable once read."""
@@ -55,6 +66,7 @@ class Settings:
     max_messages_per_second: float = 30.0
     admin_ids: frozenset[int] = frozenset()
     log_level: str = "INFO"
+    cache_dir: Path | None = None  # compiled-engine cache; None disables it
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -78,6 +90,7 @@ class Settings:
             max_messages_per_second=_float(env, "DNWS_MAX_MESSAGES_PER_SECOND", 30.0),
             admin_ids=_ids(env, "ADMIN_IDS"),
             log_level=env.get("DNWS_LOG_LEVEL", "").strip().upper() or "INFO",
+            cache_dir=_cache_dir(env),
         )
 
     def require_token(self) -> str:

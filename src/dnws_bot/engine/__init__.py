@@ -56,23 +56,28 @@ class Engine:
         return engine
 
     @classmethod
-    def load(cls, directory: Path | None = None, settings: MatchSettings | None = None) -> Engine:
+    def load(
+        cls,
+        directory: Path | None = None,
+        settings: MatchSettings | None = None,
+        cache_dir: Path | None = None,
+    ) -> Engine:
         """Load and fully validate a catalogue; raises CatalogueError listing every problem.
 
-        A catalogue that validated once is cached compiled (see cache.py); custom settings
-        always build afresh.
+        With `cache_dir`, a catalogue that validated once is kept compiled there (cache.py);
+        custom match settings always build afresh.
         """
         directory = directory or default_intents_dir()
         if not directory.is_dir():
             raise CatalogueError([Problem(str(directory), 0, None, "intents directory not found")])
-        key = cache_key(directory) if settings is None else None
-        if key is not None:
-            cached = load_cached(key)
+        key = cache_key(directory) if cache_dir is not None and settings is None else None
+        if key is not None and cache_dir is not None:
+            cached = load_cached(cache_dir, key)
             if isinstance(cached, Engine):
                 return cached
         engine = cls.from_catalogue(load_catalogue(directory), settings)
-        if key is not None:
-            store_cached(key, engine)
+        if key is not None and cache_dir is not None:
+            store_cached(cache_dir, key, engine)
         return engine
 
     @property

@@ -3,14 +3,13 @@ of the same content with the same engine code unpickle it (one process of `dnws-
 stay well under 0.4 s).
 
 The key hashes every intents/*.yaml file, every engine source file and the Python version, so
-an edit to either rebuilds. The cache lives in the user's cache directory; it is written
-atomically, and any failure to read or write it just means building from YAML again.
+an edit to either rebuilds. The directory comes from Settings (the engine reads no environment);
+files are written atomically, and any failure to read or write just means building from YAML.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import sys
 import tempfile
@@ -18,14 +17,6 @@ from pathlib import Path
 from typing import Any
 
 _ENGINE_DIR = Path(__file__).resolve().parent
-
-
-def cache_dir() -> Path:
-    explicit = os.environ.get("DNWS_CACHE_DIR", "").strip()
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME", "").strip() or str(Path.home() / ".cache")
-    return Path(base) / "dnws-bot"
 
 
 def cache_key(intents_dir: Path) -> str:
@@ -36,26 +27,21 @@ def cache_key(intents_dir: Path) -> str:
     return digest.hexdigest()[:24]
 
 
-def load_cached(key: str) -> Any | None:
+def load_cached(directory: Path, key: str) -> Any | None:
     """The cached object for `key`, or None if absent or unreadable."""
-    if os.environ.get("DNWS_NO_CACHE"):
-        return None
     try:
-        with open(cache_dir() / f"engine-{key}.pickle", "rb") as handle:
+        with open(directory / f"engine-{key}.pickle", "rb") as handle:
             return pickle.load(handle)
     except Exception:  # a stale, truncated or foreign file is just a cache miss
         return None
 
 
-def store_cached(key: str, value: Any) -> None:
+def store_cached(directory: Path, key: str, value: Any) -> None:
     """Write atomically; a read-only or missing cache directory is not an error."""
-    if os.environ.get("DNWS_NO_CACHE"):
-        return
-    directory = cache_dir()
     try:
         directory.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=directory, delete=False, suffix=".tmp") as handle:
             pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(handle.name, directory / f"engine-{key}.pickle")
+        Path(handle.name).replace(directory / f"engine-{key}.pickle")
     except (OSError, pickle.PicklingError):
         return

@@ -109,7 +109,7 @@ def run_bot(args: argparse.Namespace) -> int:
     if args.webhook_url and not settings.webhook_secret:
         settings = replace(settings, webhook_secret=secrets.token_urlsafe(32))
     configure_logging(settings.log_level, args.log_format, [token, settings.webhook_secret])
-    engine = Engine.load(settings.intents_dir)
+    engine = Engine.load(settings.intents_dir, cache_dir=settings.cache_dir)
     asyncio.run(
         serve(settings, engine, webhook_url=args.webhook_url, listen=args.listen, port=args.port)
     )

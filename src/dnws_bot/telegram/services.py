@@ -78,7 +78,9 @@ class Services:
         async with self.reload_lock:
             loop = asyncio.get_running_loop()
             try:
-                engine = await loop.run_in_executor(None, Engine.load, self.settings.intents_dir)
+                engine = await loop.run_in_executor(
+                    None, Engine.load, self.settings.intents_dir, None, self.settings.cache_dir
+                )
             except CatalogueError as exc:
                 details = "\n".join(str(p) for p in exc.problems[:20])
                 log.warning("reload refused: %s\n%s", exc, details)
