@@ -2,8 +2,8 @@
 of the same content with the same engine code unpickle it (one process of `dnws-bot ask` must
 stay well under 0.4 s).
 
-The key hashes every intents/*.yaml file, every engine source file and the Python version, so
-an edit to either rebuilds. The directory comes from Settings (the engine reads no environment);
+The key hashes the intents directory's path, every intents/*.yaml file, every engine source file
+and the Python version, so an edit to either rebuilds. The directory comes from Settings (the engine reads no environment);
 files are written atomically, and any failure to read or write just means building from YAML.
 """
 
@@ -20,7 +20,9 @@ _ENGINE_DIR = Path(__file__).resolve().parent
 
 
 def cache_key(intents_dir: Path) -> str:
+    """Content, code, Python version and the directory itself (an engine remembers its path)."""
     digest = hashlib.sha256(sys.version.encode())
+    digest.update(str(intents_dir.resolve()).encode())
     for path in sorted(_ENGINE_DIR.glob("*.py")) + sorted(intents_dir.glob("*.yaml")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
