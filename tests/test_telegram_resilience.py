@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
+import time  # the 429 test checks that retry_after was waited out
 
 import pytest
 
@@ -33,16 +33,14 @@ async def test_server_error_is_retried_and_the_reply_arrives(bot: RunningBot, st
 
 
 async def test_slow_chat_does_not_delay_other_chats(bot: RunningBot) -> None:
-    """While Telegram answers one chat's send slowly, another chat's reply is not held up."""
+    """While Telegram answers one chat's send slowly, another chat's reply completes first."""
     bot.api.delay("sendMessage", 2.0, chat_id=5001, times=1)
     bot.feed(updates.private_text(5001, 5001, "NPTとは"))
     await asyncio.sleep(0.2)
-    started = time.monotonic()
     fast = await bot.say("P5とは", user_id=5002)
-    assert time.monotonic() - started < 1.5
-    assert fast.ok
     slow = await bot.reply_to(5001)
-    assert slow.ok
+    assert slow.started < fast.started  # the slow send was already in flight...
+    assert fast.time < slow.time  # ...and the other chat's reply finished before it
 
 
 async def test_blocked_user_is_an_info_line_not_a_traceback(

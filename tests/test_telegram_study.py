@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from botapi import updates
@@ -52,6 +53,7 @@ async def test_poll_answers_update_the_score_table(bot: RunningBot) -> None:
     if correct is None:
         correct = poll_call.params["correct_option_ids"][0]
     wrong = (int(correct) + 1) % len(poll["options"])
+    await wait_until_stored(bot, poll["id"])
     alice = {"id": 9101, "is_bot": False, "first_name": "Alice"}
     bob = {"id": 9102, "is_bot": False, "first_name": "Bob"}
     bot.feed(updates.poll_answer(poll["id"], alice, [int(correct)]))
@@ -62,6 +64,18 @@ async def test_poll_answers_update_the_score_table(bot: RunningBot) -> None:
     board = (await bot.reply_to(GROUP)).result["text"]
     assert "Alice — 1/1" in board
     assert "Bob — 0/1" in board
+
+
+async def wait_until_stored(bot: RunningBot, poll_id: str) -> None:
+    """The bot stores a poll right after Telegram returns it; answers only count after that."""
+    from dnws_bot.store import Store
+
+    for _ in range(200):
+        with Store.open(bot.settings.db_path, readonly=True) as store:
+            if store.poll(poll_id) is not None:
+                return
+        await asyncio.sleep(0.025)
+    raise AssertionError(f"poll {poll_id} was never stored")
 
 
 async def test_map_lists_the_article_structure_with_buttons(bot: RunningBot) -> None:
