@@ -23,9 +23,10 @@ $(VENV)/.bench: pyproject.toml | $(BIN)/activate
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	touch $@ $(VENV)/.dev $(VENV)/.runtime
 
-## run: the Telegram bot when TELEGRAM_BOT_TOKEN is set, the console chat otherwise
+## run: the Telegram bot when TELEGRAM_BOT_TOKEN is set (environment or .env), else the console chat
 run: $(VENV)/.runtime
-	@if [ -n "$$TELEGRAM_BOT_TOKEN" ]; then exec $(BIN)/dnws-bot run; else exec $(BIN)/dnws-bot chat; fi
+	@set -a; [ ! -f .env ] || . ./.env; set +a; \
+	if [ -n "$$TELEGRAM_BOT_TOKEN" ]; then exec $(BIN)/dnws-bot run; else exec $(BIN)/dnws-bot chat; fi
 
 ## test: every check — lint, strict types, catalogue validation, tests
 test: $(VENV)/.dev

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import ctypes
 import logging
-import os
 import sqlite3
 import subprocess
 import sys
@@ -28,6 +25,7 @@ from dnws_bot.store import (
     heartbeat_age,
     heartbeat_path,
 )
+from privileges import file_modes_enforced
 
 CHAT = -1001
 NEW_CHAT = -1009001
@@ -115,44 +113,6 @@ def assert_writes_dropped(store: Store, caplog: pytest.LogCaptureFixture, reason
 
 # Root ignores file modes, so as root the read-only tests drop the two capabilities that let
 # it, for the calling thread only (Linux capabilities are per thread) and restore them after.
-class _CapHeader(ctypes.Structure):
-    _fields_ = (("version", ctypes.c_uint32), ("pid", ctypes.c_int))
-
-
-class _CapData(ctypes.Structure):
-    _fields_ = (
-        ("effective", ctypes.c_uint32),
-        ("permitted", ctypes.c_uint32),
-        ("inheritable", ctypes.c_uint32),
-    )
-
-
-_CAPABILITY_V3 = 0x20080522
-_DAC_BYPASS = (1 << 1) | (1 << 2)  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
-
-
-@contextlib.contextmanager
-def file_modes_enforced() -> Iterator[None]:
-    """Make chmod bind this thread even when the suite runs as root (as in a container)."""
-    if os.geteuid() != 0:
-        yield
-        return
-    libc = ctypes.CDLL(None, use_errno=True)
-    header = _CapHeader(_CAPABILITY_V3, 0)
-    data = (_CapData * 2)()
-    if libc.capget(ctypes.byref(header), data) != 0:
-        pytest.skip("running as root and cannot read capabilities")
-    saved = data[0].effective
-    data[0].effective &= ~_DAC_BYPASS
-    if libc.capset(ctypes.byref(header), data) != 0:
-        pytest.skip("running as root and cannot drop CAP_DAC_OVERRIDE")
-    try:
-        yield
-    finally:
-        data[0].effective = saved
-        libc.capset(ctypes.byref(header), data)
-
-
 # --- migrations -------------------------------------------------------------------------------
 
 

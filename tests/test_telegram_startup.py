@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -145,3 +146,54 @@ async def test_locked_database_leaves_the_bot_answering(
         holder.close()
         stop.set()
         await asyncio.wait_for(task, timeout=30)
+
+
+@pytest.fixture
+def read_only_store(tmp_path: Path) -> Iterator[Path]:
+    """A store that chose English for chat 6004, then made read-only (file and directory)."""
+    from dnws_bot.store import Store
+
+    db = tmp_path / "bot.sqlite3"
+    with Store.open(db) as store:
+        store.set_chat_lang(6004, "en")
+    db.chmod(0o444)
+    tmp_path.chmod(0o555)
+    yield db
+    tmp_path.chmod(0o755)
+    db.chmod(0o644)
+
+
+async def test_read_only_database_leaves_the_bot_answering(
+    api: BotApiStandIn, read_only_store: Path, shared_engine: Engine
+) -> None:
+    """A store the bot may not write: answers still go out, the stored choice is still read."""
+    from privileges import file_modes_enforced
+
+    settings = Settings(
+        token=api.token,
+        api_url=api.root_url,
+        db_path=read_only_store,
+        max_messages_per_second=1000.0,
+    )
+    with file_modes_enforced():
+        stop = asyncio.Event()
+        task = asyncio.create_task(serve(settings, shared_engine, stop=stop, install_signals=False))
+        try:
+            api.feed(updates.private_text(6004, 6004, "NPTとは"))
+            reply = await api.wait_for("sendMessage", timeout=10)
+            assert reply.ok and "Source" in reply.result["text"]
+            api.feed(updates.command(6004, 6004, "lang", "ja"))
+            assert (await api.wait_for("sendMessage", timeout=10)).ok
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, timeout=15)
+
+
+def test_token_rejected_by_telegram_is_one_redacted_line(api: BotApiStandIn) -> None:
+    """A well-formed token that Telegram refuses: exit 2, one line, the token never printed."""
+    wrong = "987654321:ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ"
+    result = run_cli("run", env={"TELEGRAM_BOT_TOKEN": wrong, "TELEGRAM_API_URL": api.root_url})
+    assert result.returncode == 2
+    assert wrong not in result.stderr
+    assert "rejected" in result.stderr
+    assert "Traceback" not in result.stderr

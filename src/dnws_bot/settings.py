@@ -43,9 +43,20 @@ def _ids(env: Mapping[str, str], name: str) -> frozenset[int]:
         raise SettingsError(f"{name} must be comma-separated numeric Telegram user ids") from None
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _log_level(env: Mapping[str, str]) -> str:
+    """DNWS_LOG_LEVEL, checked: a typo must not silently mean INFO (or worse, DEBUG)."""
+    level = env.get("DNWS_LOG_LEVEL", "").strip().upper() or "INFO"
+    if level not in LOG_LEVELS:
+        raise SettingsError(f"DNWS_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
+    return level
+
+
 def _cache_dir(env: Mapping[str, str]) -> Path | None:
     """DNWS_CACHE_DIR, else $XDG_CACHE_HOME/dnws-bot, else ~/.cache/dnws-bot; DNWS_NO_CACHE=1 off."""
-    if env.get("DNWS_NO_CACHE", "").strip():
+    if env.get("DNWS_NO_CACHE", "").strip().lower() in ("1", "true", "yes", "on"):
         return None
     explicit = env.get("DNWS_CACHE_DIR", "").strip()
     if explicit:
@@ -89,7 +100,7 @@ class Settings:
             db_path=Path(env.get("DNWS_DB", "").strip() or "data/dnws-bot.sqlite3"),
             max_messages_per_second=_float(env, "DNWS_MAX_MESSAGES_PER_SECOND", 30.0),
             admin_ids=_ids(env, "ADMIN_IDS"),
-            log_level=env.get("DNWS_LOG_LEVEL", "").strip().upper() or "INFO",
+            log_level=_log_level(env),
             cache_dir=_cache_dir(env),
         )
 

@@ -15,10 +15,11 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from telegram.error import InvalidToken, NetworkError
 from tornado.httpserver import HTTPServer
 
 from ..engine import Engine
-from ..logging_setup import configure_logging, install_redaction
+from ..logging_setup import configure_logging, install_redaction, redact
 from ..settings import Settings, SettingsError
 from ..store import AsyncStore
 from .app import ALLOWED_UPDATES, build_application, register_commands, services_from
@@ -110,7 +111,20 @@ def run_bot(args: argparse.Namespace) -> int:
         settings = replace(settings, webhook_secret=secrets.token_urlsafe(32))
     configure_logging(settings.log_level, args.log_format, [token, settings.webhook_secret])
     engine = Engine.load(settings.intents_dir, cache_dir=settings.cache_dir)
-    asyncio.run(
-        serve(settings, engine, webhook_url=args.webhook_url, listen=args.listen, port=args.port)
-    )
+    try:
+        asyncio.run(
+            serve(
+                settings, engine, webhook_url=args.webhook_url, listen=args.listen, port=args.port
+            )
+        )
+    except InvalidToken:
+        # PTB's own message quotes the token; ours must not (it goes to stderr, past the logs).
+        raise SettingsError(
+            f"Telegram rejected TELEGRAM_BOT_TOKEN at {settings.api_url} "
+            "(wrong token, or TELEGRAM_API_URL is not a Bot API server)"
+        ) from None
+    except NetworkError as exc:
+        raise SettingsError(
+            f"cannot reach the Bot API at {settings.api_url}: {redact(str(exc))}"
+        ) from None
     return 0
