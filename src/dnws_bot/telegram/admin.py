@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import Update
 from telegram.ext import ContextTypes
@@ -12,6 +15,7 @@ from .common import is_group, user_lang
 from .services import services
 
 log = logging.getLogger(__name__)
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 NOT_ALLOWED = {
     "ja": "このコマンドは管理者専用です。",
     "en": "Sorry, that command is for admins only.",
@@ -27,18 +31,30 @@ def _admin_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     return services(context).is_admin(user.id if user else None)
 
 
+def admins_only(handler: Handler) -> Handler:
+    """Gate a command to ADMIN_IDS; everyone else gets a short "not allowed" and nothing runs."""
+
+    @functools.wraps(handler)
+    async def gated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None:
+            return
+        if not _admin_user(update, context):
+            await message.reply_text(
+                NOT_ALLOWED[user_lang(update, None)], do_quote=is_group(update)
+            )
+            return
+        await handler(update, context)
+
+    return gated
+
+
+@admins_only
 async def cmd_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/stats (admins): questions, answer rate, top intents, unanswered count, feedback."""
     message = update.effective_message
-    if message is None:
-        return
-    lang = user_lang(update, None)
-    if not _admin_user(update, context):
-        await message.reply_text(NOT_ALLOWED[lang], do_quote=is_group(update))
-        return
     svc = services(context)
-    if svc.store is None:
-        await message.reply_text("no store configured")
+    if message is None or svc.store is None:
         return
     stats = await svc.store.stats()
     lines = [
@@ -53,14 +69,11 @@ async def cmd_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await message.reply_html("\n".join(lines), do_quote=is_group(update))
 
 
+@admins_only
 async def cmd_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/reload (admins): validate intents/ and swap it in; an invalid one is refused with errors."""
     message = update.effective_message
     if message is None:
-        return
-    lang = user_lang(update, None)
-    if not _admin_user(update, context):
-        await message.reply_text(NOT_ALLOWED[lang], do_quote=is_group(update))
         return
     ok, details = await services(context).reload()
     prefix = "✅ reloaded" if ok else "❌ reload refused, still serving the old catalogue"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import cast
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
@@ -101,3 +102,23 @@ def note_outcome(
 def is_group(update: Update) -> bool:
     chat = update.effective_chat
     return chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What nearly every handler needs first: the message, services, language, quoting."""
+
+    message: Message
+    svc: Services
+    lang: Lang
+    quote: bool  # in groups, reply to the asker's message
+
+
+async def turn(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Turn | None:
+    """The handler's starting point, or None for updates without a message (nothing to do)."""
+    message = update.effective_message
+    if message is None:
+        return None
+    svc = services(context)
+    lang = user_lang(update, await chat_mode(update, svc))
+    return Turn(message, svc, lang, is_group(update))

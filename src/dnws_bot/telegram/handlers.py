@@ -19,7 +19,16 @@ from ..engine.telegram_html import escape
 from . import study
 from .callbacks import decode, intent_from_payload
 from .commands import HELP_INTRO, help_lines
-from .common import LANG_MODES, as_mode, chat_mode, is_group, note_outcome, text_for, user_lang
+from .common import (
+    LANG_MODES,
+    as_mode,
+    chat_mode,
+    is_group,
+    note_outcome,
+    text_for,
+    turn,
+    user_lang,
+)
 from .context import ContextKey
 from .keyboards import answer_keyboard, category_keyboard, topics_keyboard
 from .services import services
@@ -118,31 +127,25 @@ async def cmd_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not question.strip() and replied is not None:
         question = replied.text or replied.caption or ""
     if not question.strip():
-        svc = services(context)
-        lang = user_lang(update, await chat_mode(update, svc))
-        await message.reply_text(text_for("ask_usage", lang), do_quote=is_group(update))
+        if (t := await turn(update, context)) is not None:
+            await t.message.reply_text(text_for("ask_usage", t.lang), do_quote=t.quote)
         return
     await answer_question(update, context, question, message, quote=is_group(update))
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """An unknown /command in a private chat: point to /help (in groups it may be another bot's)."""
-    message = update.effective_message
-    if message is None:
+    if (t := await turn(update, context)) is None:
         return
-    svc = services(context)
-    lang = user_lang(update, await chat_mode(update, svc))
-    await message.reply_text(text_for("unknown_command", lang))
-    note_outcome(context, update, lang, None, 0.0)
+    await t.message.reply_text(text_for("unknown_command", t.lang))
+    note_outcome(context, update, t.lang, None, 0.0)
 
 
 async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, photos, voice in a private chat: a one-line hint (groups: silence)."""
-    message = update.effective_message
-    if message is None or is_group(update):
+    if (t := await turn(update, context)) is None or t.quote:
         return
-    svc = services(context)
-    await message.reply_text(text_for("not_text", user_lang(update, await chat_mode(update, svc))))
+    await t.message.reply_text(text_for("not_text", t.lang))
 
 
 # ---------------------------------------------------------------- commands
@@ -181,29 +184,20 @@ async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def cmd_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/help: how to ask, and the command list (the same table as the Telegram menu)."""
-    message = update.effective_message
-    if message is None:
+    if (t := await turn(update, context)) is None:
         return
-    svc = services(context)
-    lang = user_lang(update, await chat_mode(update, svc))
     user = update.effective_user
-    lines = help_lines(lang, svc.is_admin(user.id if user else None))
-    intro = HELP_INTRO.get(lang).format(bot=context.bot.username)
-    await message.reply_html(escape(intro + "\n\n" + "\n".join(lines)), do_quote=is_group(update))
+    lines = help_lines(t.lang, t.svc.is_admin(user.id if user else None))
+    intro = HELP_INTRO.get(t.lang).format(bot=context.bot.username)
+    await t.message.reply_html(escape(intro + "\n\n" + "\n".join(lines)), do_quote=t.quote)
 
 
 async def cmd_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/topics: one button per category; each opens that category's questions."""
-    message = update.effective_message
-    if message is None:
+    if (t := await turn(update, context)) is None:
         return
-    svc = services(context)
-    lang = user_lang(update, await chat_mode(update, svc))
-    await message.reply_text(
-        text_for("topics", lang),
-        reply_markup=topics_keyboard(svc.engine.catalogue, lang),
-        do_quote=is_group(update),
-    )
+    keyboard = topics_keyboard(t.svc.engine.catalogue, t.lang)
+    await t.message.reply_text(text_for("topics", t.lang), reply_markup=keyboard, do_quote=t.quote)
 
 
 async def cmd_lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -228,29 +222,23 @@ async def cmd_lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def cmd_source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/source: the article's title, publisher, date and link."""
-    message = update.effective_message
-    if message is None:
+    if (t := await turn(update, context)) is None:
         return
-    svc = services(context)
-    lang = user_lang(update, await chat_mode(update, svc))
-    article = svc.engine.catalogue.article
+    article = t.svc.engine.catalogue.article
     text = (
         f"<b>{escape(article.title.en)}</b>\n"
-        + (f"{escape(article.title.ja)}\n" if lang == "ja" else "")
+        + (f"{escape(article.title.ja)}\n" if t.lang == "ja" else "")
         + f"{escape(article.publisher)}, {article.date}\n"
         + f'<a href="{escape(article.url)}">{escape(article.url)}</a>'
     )
-    await message.reply_html(text, do_quote=is_group(update))
+    await t.message.reply_html(text, do_quote=t.quote)
 
 
 async def cmd_about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/about: what this bot is, where its answers come from, what it keeps."""
-    message = update.effective_message
-    if message is None:
+    if (t := await turn(update, context)) is None:
         return
-    svc = services(context)
-    lang = user_lang(update, await chat_mode(update, svc))
-    await message.reply_text(text_for("about", lang), do_quote=is_group(update))
+    await t.message.reply_text(text_for("about", t.lang), do_quote=t.quote)
 
 
 # ---------------------------------------------------------------- buttons

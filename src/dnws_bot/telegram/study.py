@@ -16,7 +16,7 @@ from ..engine.normalize import normalize
 from ..engine.study import Term, pick_question
 from ..engine.telegram_html import escape
 from .callbacks import encode
-from .common import chat_mode, is_group, note_outcome, user_lang
+from .common import chat_mode, is_group, note_outcome, turn, user_lang
 from .services import services
 
 log = logging.getLogger(__name__)
@@ -83,13 +83,10 @@ def map_message(engine: Engine, lang: Lang) -> tuple[str, InlineKeyboardMarkup]:
 
 async def cmd_map(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/map: definition → requirements → obstacles → goals → strategy → principles → conclusion."""
-    message = update.effective_message
-    if message is None:
+    if (t := await turn(update, context)) is None:
         return
-    svc = services(context)
-    lang = user_lang(update, await chat_mode(update, svc))
-    text, keyboard = map_message(svc.engine, lang)
-    await message.reply_html(text, reply_markup=keyboard, do_quote=is_group(update))
+    text, keyboard = map_message(t.svc.engine, t.lang)
+    await t.message.reply_html(text, reply_markup=keyboard, do_quote=t.quote)
 
 
 # ---------------------------------------------------------------- glossary
@@ -119,21 +116,18 @@ def glossary_message(engine: Engine, lang: Lang) -> str:
 
 async def cmd_glossary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/glossary lists every term with a one-line definition; /glossary <term> shows one."""
-    message = update.effective_message
-    if message is None:
+    if (t := await turn(update, context)) is None:
         return
-    svc = services(context)
-    lang = user_lang(update, await chat_mode(update, svc))
     query = " ".join(context.args or [])
     if not query:
-        await message.reply_html(glossary_message(svc.engine, lang), do_quote=is_group(update))
+        await t.message.reply_html(glossary_message(t.svc.engine, t.lang), do_quote=t.quote)
         return
-    term = svc.engine.catalogue.study.term(query)
+    term = t.svc.engine.catalogue.study.term(query)
     if term is None:
-        await message.reply_text(_t("no_term", lang), do_quote=is_group(update))
+        await t.message.reply_text(_t("no_term", t.lang), do_quote=t.quote)
         return
-    text, keyboard = term_message(term, lang)
-    await message.reply_html(text, reply_markup=keyboard, do_quote=is_group(update))
+    text, keyboard = term_message(term, t.lang)
+    await t.message.reply_html(text, reply_markup=keyboard, do_quote=t.quote)
 
 
 async def show_term(message: Message, engine: Engine, term_id: str, lang: Lang) -> bool:
@@ -213,19 +207,16 @@ async def poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def cmd_score(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/score: the chat's top 10 by correct quiz answers."""
-    message = update.effective_message
-    chat = update.effective_chat
-    if message is None or chat is None:
+    if (t := await turn(update, context)) is None:
         return
-    svc = services(context)
-    lang = user_lang(update, await chat_mode(update, svc))
-    rows = await svc.store.top_scores(chat.id, 10) if svc.store else []
+    chat_id = t.message.chat.id
+    rows = await t.svc.store.top_scores(chat_id, 10) if t.svc.store else []
     if not rows:
-        await message.reply_text(_t("no_scores", lang), do_quote=is_group(update))
+        await t.message.reply_text(_t("no_scores", t.lang), do_quote=t.quote)
         return
     medals = ["🥇", "🥈", "🥉"]
-    lines = [f"<b>{_t('score_title', lang)}</b>"]
+    lines = [f"<b>{_t('score_title', t.lang)}</b>"]
     for rank, (name, correct, answered) in enumerate(rows, 1):
         badge = medals[rank - 1] if rank <= 3 else f"{rank}."
         lines.append(f"{badge} {escape(name)} — {correct}/{answered}")
-    await message.reply_html("\n".join(lines), do_quote=is_group(update))
+    await t.message.reply_html("\n".join(lines), do_quote=t.quote)
