@@ -17,7 +17,7 @@ from telegram.ext import ContextTypes
 
 from ..engine import Engine
 from ..engine.language import Lang, detect_language
-from .common import user_lang
+from .common import note_outcome, user_lang
 from .keyboards import deep_link
 from .services import services
 
@@ -86,5 +86,4 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     lang = user_lang(update, None) if personal else detect_language(text)
     results = inline_results(svc.engine, text, lang, context.bot.username)
     await query.answer(results, cache_time=CACHE_SECONDS, is_personal=personal)
-    handlers_outcome = results[0].id.split(":")[0] if results else None
-    svc.outcomes[update.update_id] = (lang, handlers_outcome or "none", 0.0)
+    note_outcome(context, update, lang, results[0].id.split(":")[0] if results else None, 0.0)
