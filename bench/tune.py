@@ -50,6 +50,9 @@ def score_thresholds(
     return answered / inscope, wrong / inscope, rejected / oos
 
 
+MAX_WRONG, MIN_REJECTED = 0.015, 0.93
+
+
 def best_thresholds(
     rankings: list[tuple[Case, list[Candidate]]], base: MatchSettings
 ) -> tuple[float, MatchSettings, tuple[float, float, float]]:
@@ -67,7 +70,7 @@ def best_thresholds(
             suggest_threshold=min(base.suggest_threshold, answer_t),
         )
         acc, wrong, rej = score_thresholds(rankings, s)
-        if wrong <= 0.015 and rej >= 0.93 and acc > best[0]:
+        if wrong <= MAX_WRONG and rej >= MIN_REJECTED and acc > best[0]:
             best = (acc, s, (acc, wrong, rej))
     return best
 

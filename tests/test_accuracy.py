@@ -19,6 +19,7 @@ MIN_TOP1_PER_LANG = 0.95
 MIN_OOS_REJECTION = 0.90
 MAX_CONFIDENTLY_WRONG = 0.02
 MIN_TOP3 = 0.99
+MIN_FOLLOWUPS, MIN_FOLLOWUP_ANSWERED = 40, 0.90
 MIN_CASES, MIN_OOS = 350, 60
 MIN_PER_INTENT = {"ja": 5, "en": 4}
 
@@ -46,6 +47,13 @@ def details(report: Report) -> str:
 
 
 # --- the gate -------------------------------------------------------------------------------
+
+
+def test_two_turn_follow_ups_are_answered(report: Report, cases: list[Case], details: str) -> None:
+    """At least 40 two-turn cases, and 90% of them get a confident answer with the right intent."""
+    assert sum(1 for case in cases if case.context) >= MIN_FOLLOWUPS
+    tally = report.by_style["followup"]
+    assert tally.rate(tally.answered) >= MIN_FOLLOWUP_ANSWERED, details
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
