@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from botapi import updates
+from botapi import BotApiStandIn, updates
 from conftest import ADMIN_ID, RunningBot, start_bot
 from dnws_bot.engine import Engine, default_intents_dir
 
@@ -51,58 +52,53 @@ def editable_intents(tmp_path: Path) -> Path:
     return target
 
 
-async def test_reload_refuses_an_invalid_catalogue_and_keeps_serving(
-    api,
-    tmp_path: Path,
-    editable_intents: Path,  # type: ignore[no-untyped-def]
-) -> None:
-    """An invalid intents/ is refused with its errors; the old catalogue keeps answering."""
+@pytest.fixture
+async def editable_bot(
+    api: BotApiStandIn, tmp_path: Path, editable_intents: Path
+) -> AsyncIterator[RunningBot]:
+    """The bot serving a copy of intents/ that the test may edit and then /reload."""
     engine = Engine.load(editable_intents)
     running, stop, task = await start_bot(api, tmp_path, engine, intents_dir=editable_intents)
-    try:
-        path = editable_intents / "glossary.yaml"
-        path.write_text(
-            path.read_text(encoding="utf-8").replace("related:", "relatd:", 1), encoding="utf-8"
-        )
-        running.feed(updates.command(ADMIN_ID, ADMIN_ID, "reload", language_code="en"))
-        call = await running.reply_to(ADMIN_ID)
-        assert "refused" in call.result["text"] and "glossary.yaml" in call.result["text"]
-        assert (await running.say("P5とは")).ok
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, timeout=15)
+    yield running
+    stop.set()
+    await asyncio.wait_for(task, timeout=15)
+
+
+async def test_reload_refuses_an_invalid_catalogue_and_keeps_serving(
+    editable_bot: RunningBot, editable_intents: Path
+) -> None:
+    """An invalid intents/ is refused with its errors; the old catalogue keeps answering."""
+    path = editable_intents / "glossary.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("related:", "relatd:", 1), encoding="utf-8")
+    editable_bot.feed(updates.command(ADMIN_ID, ADMIN_ID, "reload", language_code="en"))
+    call = await editable_bot.reply_to(ADMIN_ID)
+    assert "refused" in call.result["text"] and "glossary.yaml" in call.result["text"]
+    assert (await editable_bot.say("P5とは")).ok
 
 
 async def test_reload_swaps_a_valid_catalogue_while_questions_are_in_flight(
-    api,
-    tmp_path: Path,
-    editable_intents: Path,  # type: ignore[no-untyped-def]
+    editable_bot: RunningBot, editable_intents: Path
 ) -> None:
     """A valid edit is live after /reload; questions sent during the reload all get answers."""
-    engine = Engine.load(editable_intents)
-    running, stop, task = await start_bot(api, tmp_path, engine, intents_dir=editable_intents)
-    try:
-        path = editable_intents / "glossary.yaml"
-        text = path.read_text(encoding="utf-8")
-        new_title = "P5(改訂版)"
-        edited = text.replace('title: {ja: "P5とは"', f'title: {{ja: "{new_title}"', 1)
-        assert edited != text
-        path.write_text(edited, encoding="utf-8")
-        for user in range(8101, 8121):
-            running.feed(updates.private_text(user, user, "P5とは"))
-        running.feed(updates.command(ADMIN_ID, ADMIN_ID, "reload", language_code="en"))
-        for user in range(8121, 8141):
-            running.feed(updates.private_text(user, user, "P5とは"))
-        sent = await running.api.wait_for_count("sendMessage", 41, timeout=20)
-        answered = {int(c.params["chat_id"]) for c in sent if c.ok}
-        assert answered >= set(range(8101, 8141)) | {ADMIN_ID}
-        confirmation = next(c for c in sent if int(c.params["chat_id"]) == ADMIN_ID)
-        assert "reloaded" in confirmation.result["text"]
-        after = await running.say("P5とは", user_id=8200)
-        assert new_title in after.result["text"]
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, timeout=15)
+    path = editable_intents / "glossary.yaml"
+    text = path.read_text(encoding="utf-8")
+    new_title = "P5(改訂版)"
+    edited = text.replace('title: {ja: "P5とは"', f'title: {{ja: "{new_title}"', 1)
+    assert edited != text
+    path.write_text(edited, encoding="utf-8")
+    for user in range(8101, 8121):
+        editable_bot.feed(updates.private_text(user, user, "P5とは"))
+    editable_bot.feed(updates.command(ADMIN_ID, ADMIN_ID, "reload", language_code="en"))
+    for user in range(8121, 8141):
+        editable_bot.feed(updates.private_text(user, user, "P5とは"))
+    sent = await editable_bot.api.wait_for_count("sendMessage", 41, timeout=20)
+    answered = {int(c.params["chat_id"]) for c in sent if c.ok}
+    assert answered >= set(range(8101, 8141)) | {ADMIN_ID}
+    confirmation = next(c for c in sent if int(c.params["chat_id"]) == ADMIN_ID)
+    assert "reloaded" in confirmation.result["text"]
+    after = await editable_bot.say("P5とは", user_id=8200)
+    assert new_title in after.result["text"]
 
 
 def test_settings_override_is_plain_data() -> None:
