@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import random
+import warnings
 from typing import Any, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import PollType
 from telegram.ext import ContextTypes
+from telegram.warnings import PTBDeprecationWarning
 
 from ..engine import Engine
 from ..engine.language import Lang
@@ -178,15 +180,19 @@ async def cmd_quiz(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     question, restart = pick_question(questions, asked, topic, random.Random())
     if restart and svc.store is not None:
         await svc.store.reset_quiz(chat.id)
-    poll_message = await message.reply_poll(
-        question.question.get(lang),
-        list(question.options[lang]),
-        type=PollType.QUIZ,
-        correct_option_ids=[cast(Any, question.correct)],  # validated 0..9 at load
-        explanation=question.explanation.get(lang),
-        is_anonymous=False,
-        do_quote=False,
-    )
+    with warnings.catch_warnings():
+        # correct_option_id is the field the Bot API documents for quizzes (and Telegram still
+        # accepts); PTB 22.8 prefers the newer list form and warns about the old one.
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        poll_message = await message.reply_poll(
+            question.question.get(lang),
+            list(question.options[lang]),
+            type=PollType.QUIZ,
+            correct_option_id=cast(Any, question.correct),  # validated 0..9 at load
+            explanation=question.explanation.get(lang),
+            is_anonymous=False,
+            do_quote=False,
+        )
     note_outcome(context, update, lang, question.intent, 1.0)
     if svc.store is not None and poll_message.poll is not None:
         await svc.store.mark_quiz_asked(chat.id, question.id)
