@@ -51,6 +51,13 @@ HELP_INTRO = Text(
 )
 
 
+START_HINT = Text(
+    "例:「DNWSとは?」「北朝鮮の三つの障害は?」 下のトピックからも選べます。使い方は /help",
+    'Try "What is a DNWS?" or "What are North Korea\'s three obstacles?", or pick a topic '
+    "below. /help for more.",
+)
+
+
 def menu(lang: Lang) -> list[tuple[str, str]]:
     """(command, description) pairs for setMyCommands in one language; admin commands hidden."""
     return [(c.name, c.description.get(lang)) for c in COMMANDS if not c.admin_only]

@@ -18,7 +18,7 @@ from ..engine.normalize import normalize
 from ..engine.telegram_html import escape
 from . import study
 from .callbacks import decode, intent_from_payload
-from .commands import HELP_INTRO, help_lines
+from .commands import HELP_INTRO, START_HINT, help_lines
 from .common import (
     LANG_MODES,
     as_mode,
@@ -168,15 +168,10 @@ async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             note_outcome(context, update, reply.lang, intent_id, 1.0)
             return
     lang = user_lang(update, mode)
-    greeting = (
-        engine.intent_reply("smalltalk.greeting", lang)
-        if ("smalltalk.greeting" in engine.catalogue.by_id)
-        else None
-    )
-    intro = greeting.html.split("\n\n📖")[0] if greeting else ""
-    help_text = escape(HELP_INTRO.get(lang).format(bot=context.bot.username))
+    greeting = engine.catalogue.by_id.get("smalltalk.greeting")
+    hello = greeting.answer.get(lang) if greeting else ""  # catalogue HTML, validated at load
     await message.reply_html(
-        f"{intro}\n\n{help_text}".strip(),
+        f"{hello}\n\n{escape(START_HINT.get(lang))}".strip(),
         reply_markup=topics_keyboard(engine.catalogue, lang),
         do_quote=False,
     )
