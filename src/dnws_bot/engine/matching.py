@@ -457,8 +457,10 @@ class Matcher:
 
     def scores(self, question: str) -> list[Candidate]:
         """The best intents for a question, best first (empty when nothing is shared)."""
+        return self._scores(self.analyse(question))
+
+    def _scores(self, analysed: _Analysed) -> list[Candidate]:
         s = self.settings
-        analysed = self.analyse(question)
         if not analysed.features and not analysed.grams:
             return []
         concepts = _cosine(
@@ -488,13 +490,18 @@ class Matcher:
         """Decide between a confident answer, did-you-mean suggestions and no match."""
         s = self.settings
         answer_lang = lang or detect_language(question)
-        ranked = self.scores(question)
+        analysed = self.analyse(question)
+        ranked = self._scores(analysed)
         top = tuple(Candidate(c.intent_id, round(c.score, 4)) for c in ranked[:3])
         if not top or top[0].score < s.suggest_threshold:
             return MatchResult("none", answer_lang, top)
         second = top[1].score if len(top) > 1 else 0.0
-        confident = top[0].score >= s.answer_threshold and (
-            top[0].score - second >= s.margin or top[0].score >= s.sure_threshold
+        # A question naming no concept of the article (only generic words such as "system" or
+        # "answer") may get "did you mean", never a confident answer.
+        confident = (
+            bool(analysed.concepts)
+            and top[0].score >= s.answer_threshold
+            and (top[0].score - second >= s.margin or top[0].score >= s.sure_threshold)
         )
         if confident:
             return MatchResult("answer", answer_lang, top)
