@@ -88,13 +88,12 @@ class Engine:
         self, question: str, lang: Lang | None = None, previous: str | None = None
     ) -> MatchResult:
         """Rank intents; with `previous` (the last answer's intent) short follow-ups resolve."""
+        standalone = self.matcher.match(question, lang)
         if previous is not None:
-            intent_id = resolve_followup(question, previous, self.matcher, self.cues)
+            intent_id = resolve_followup(question, previous, self.matcher, self.cues, standalone)
             if intent_id is not None:
-                return MatchResult(
-                    "answer", lang or detect_language(question), (Candidate(intent_id, 1.0),)
-                )
-        return self.matcher.match(question, lang)
+                return MatchResult("answer", standalone.lang, (Candidate(intent_id, 1.0),))
+        return standalone
 
     def answer(
         self, question: str, mode: LangMode | None = None, previous: str | None = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .catalogue import Catalogue, Intent
 from .concepts import latin_words
-from .matching import Matcher
+from .matching import Matcher, MatchResult
 from .normalize import normalize
 
 # Longest text still read as a follow-up: a few words, never a full question.
@@ -87,8 +87,10 @@ def is_short(question: str) -> bool:
     return 0 < len(text) <= MAX_FOLLOWUP_CHARS and len(latin_words(text)) <= MAX_FOLLOWUP_WORDS
 
 
-def resolve_followup(question: str, previous_id: str, matcher: Matcher, cues: Cues) -> str | None:
-    """The intent a short follow-up refers to, or None to treat the question on its own."""
+def resolve_followup(
+    question: str, previous_id: str, matcher: Matcher, cues: Cues, standalone: MatchResult
+) -> str | None:
+    """The intent a short follow-up refers to, or None to keep `standalone` (the question alone)."""
     catalogue = matcher.catalogue
     previous = catalogue.by_id.get(previous_id)
     if previous is None or not is_short(question):
@@ -96,7 +98,6 @@ def resolve_followup(question: str, previous_id: str, matcher: Matcher, cues: Cu
     cue = cues.cue(normalize(question))
     if cue is not None:
         return _deeper(previous, cue, catalogue)
-    standalone = matcher.match(question)
     if standalone.status == "answer":
         return None  # a complete question of its own ("what is the npt")
     # An entity swap ("and north korea?"): read the question with the previous topic beside it,
