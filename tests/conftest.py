@@ -120,3 +120,35 @@ async def bot(
         if record.levelno >= logging.INFO:
             assert api.token not in record.getMessage()
             assert api.token not in (record.exc_text or "")
+
+
+# --- Default paths guard: the suite never touches ./data or the user's engine cache. ---------------
+
+
+def _files_under(root: Path) -> dict[str, tuple[int, int]] | None:
+    """Each file under `root` with its (mtime_ns, size); None when `root` does not exist."""
+    if not root.exists():
+        return None
+    found = (p for p in sorted(root.rglob("*")) if p.is_file())
+    return {str(p.relative_to(root)): (p.stat().st_mtime_ns, p.stat().st_size) for p in found}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _default_paths_untouched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Fail the run if a test creates or changes the default store, heartbeat or engine cache."""
+    repo_data = Path(__file__).resolve().parent.parent / "data"
+    watched = {repo_data, Path.cwd() / "data"}  # the default DNWS_DB is data/dnws-bot.sqlite3
+    before = {root: _files_under(root) for root in watched}
+    home = tmp_path_factory.mktemp(
+        "home"
+    )  # ~/.cache/dnws-bot and $XDG_CACHE_HOME/dnws-bot land here
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOME", str(home))
+        patch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+        for name in ("DNWS_DB", "DNWS_CACHE_DIR", "DNWS_NO_CACHE"):
+            patch.delenv(name, raising=False)  # a test that forgets its own path is caught below
+        yield
+    touched = [str(root) for root in sorted(watched) if _files_under(root) != before[root]]
+    touched += [str(p) for p in (home / ".cache" / "dnws-bot",) if p.exists()]
+    if touched:
+        pytest.fail(f"tests wrote to default paths (set DNWS_DB / DNWS_CACHE_DIR): {touched}")

@@ -189,10 +189,19 @@ async def test_read_only_database_leaves_the_bot_answering(
             await asyncio.wait_for(task, timeout=15)
 
 
-def test_token_rejected_by_telegram_is_one_redacted_line(api: BotApiStandIn) -> None:
+def test_token_rejected_by_telegram_is_one_redacted_line(
+    api: BotApiStandIn, tmp_path: Path
+) -> None:
     """A well-formed token that Telegram refuses: exit 2, one line, the token never printed."""
     wrong = "987654321:ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ"
-    result = run_cli("run", env={"TELEGRAM_BOT_TOKEN": wrong, "TELEGRAM_API_URL": api.root_url})
+    result = run_cli(
+        "run",
+        env={
+            "TELEGRAM_BOT_TOKEN": wrong,
+            "TELEGRAM_API_URL": api.root_url,
+            "DNWS_DB": str(tmp_path / "bot.sqlite3"),
+        },
+    )
     assert result.returncode == 2
     assert wrong not in result.stderr
     assert "rejected" in result.stderr
