@@ -795,3 +795,105 @@ async def test_real_ptb_bot_round_trip(tg: BotApiStandIn) -> None:
     assert call.params["reply_markup"] == {
         "inline_keyboard": [[{"text": "次へ", "callback_data": "next"}]]
     }
+
+
+# -- faults for durability tests --------------------------------------------------------------
+
+
+def test_flood_answers_429_to_the_next_sends_only(tg: BotApiStandIn, api: Api) -> None:
+    """A 429 storm hits the next N sending calls with retry_after; other methods pass."""
+    tg.add_chat(USER)
+    tg.flood(3, retry_after=2)
+    assert api.ok("getMe")["is_bot"] is True
+    for _ in range(3):
+        status, body = api("sendMessage", chat_id=USER, text="hi")
+        assert (status, body["parameters"]) == (429, {"retry_after": 2})
+    assert api.ok("sendMessage", chat_id=USER, text="hi")["text"] == "hi"
+    assert [call.status for call in tg.calls("sendMessage")] == [429, 429, 429, 200]
+    assert tg.last_message(USER)["text"] == "hi"
+
+
+def test_dropped_response_still_sends_and_a_retry_duplicates(tg: BotApiStandIn, api: Api) -> None:
+    """A dropped response closes the connection after the message was sent; resending duplicates."""
+    tg.add_chat(USER)
+    question = tg.feed(updates.private_text(USER, USER, "核とは?"))["message"]
+    tg.drop_response("sendMessage")
+    reply = {
+        "chat_id": USER,
+        "text": "answer",
+        "reply_parameters": {"message_id": question["message_id"]},
+    }
+    with pytest.raises(httpx.RemoteProtocolError):
+        api("sendMessage", **reply)
+    assert tg.last_message(USER)["text"] == "answer"
+    assert tg.calls("sendMessage")[0].fate == "dropped"
+    assert tg.duplicate_sends() == {}
+    api.ok("sendMessage", **reply)
+    assert tg.duplicate_sends() == {(USER, "answer", question["message_id"]): 2}
+    api.ok("sendMessage", chat_id=USER, text="answer")
+    assert tg.duplicate_sends() == {(USER, "answer", question["message_id"]): 2}
+
+
+def test_late_response_outlasts_the_clients_timeout(tg: BotApiStandIn) -> None:
+    """A response delayed after processing makes the client time out on a message that was sent."""
+    tg.add_chat(USER)
+    tg.delay_response("sendMessage", 1.0)
+    with httpx.Client(base_url=f"{tg.base_url}{tg.token}", timeout=0.2) as client:
+        with pytest.raises(httpx.ReadTimeout):
+            client.post("/sendMessage", json={"chat_id": USER, "text": "slow"})
+        assert tg.last_message(USER)["text"] == "slow"
+        assert tg.calls("sendMessage")[0].fate == "late"
+
+
+def test_raw_update_is_delivered_verbatim(tg: BotApiStandIn, api: Api) -> None:
+    """feed_raw queues a poison update python-telegram-bot cannot parse, numbered in sequence."""
+    before = tg.feed(updates.private_text(USER, USER, "before"))
+    poison = tg.feed_raw(
+        {"poll_answer": {"poll_id": "1", "user": updates.user(USER), "option_ids": [0]}}
+    )
+    after = tg.feed(updates.private_text(USER, USER, "after"))
+    got = api.ok("getUpdates")
+    assert got == [before, poison, after]
+    assert before["update_id"] < poison["update_id"] < after["update_id"]
+    with pytest.raises(TypeError, match="option_persistent_ids"):
+        telegram.Update.de_json(got[1], None)
+
+
+def test_offsets_are_recorded_and_thousands_queue_at_once(tg: BotApiStandIn, api: Api) -> None:
+    """Each getUpdates offset is kept for the test; feed_many queues thousands in one call."""
+    fed = tg.feed_many([updates.private_text(USER, USER, str(i)) for i in range(3000)])
+    assert tg.pending_updates == 3000
+    first = api.ok("getUpdates", limit=100)
+    assert [update["update_id"] for update in first] == [u["update_id"] for u in fed[:100]]
+    api.ok("getUpdates", offset=first[-1]["update_id"] + 1, limit=1)
+    assert tg.update_offsets() == [None, first[-1]["update_id"] + 1]
+    assert tg.confirmed_update_id == first[-1]["update_id"]
+    assert tg.pending_updates == 2900
+
+
+class _RawReceiver(BaseHTTPRequestHandler):
+    bodies: list[bytes] = []  # noqa: RUF012 - test-local record
+
+    def do_POST(self) -> None:
+        self.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
+        self.send_response(400)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+async def test_raw_webhook_bodies_reach_the_bot_unchanged(tg: BotApiStandIn, api: Api) -> None:
+    """deliver_webhook_raw posts any bytes with the registered secret and returns the response."""
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), _RawReceiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
+        api.ok("setWebhook", url=url, secret_token="s3cret")
+        for body in (b"null", b"[]", b"123", b"{"):
+            assert (await tg.deliver_webhook_raw(body)).status_code == 400
+    finally:
+        receiver.shutdown()
+        receiver.server_close()
+    assert _RawReceiver.bodies == [b"null", b"[]", b"123", b"{"]

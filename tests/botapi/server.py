@@ -33,6 +33,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 
 from . import updates
+from .faults import BLOCKED, Delay, Fault, FaultsMixin, LostResponse
 from .html_entities import (
     EntityParseError,
     LinkError,
@@ -45,8 +46,10 @@ from .html_entities import (
     utf16_len,
     utf16_to_index,
 )
-
-JSON = dict[str, Any]
+from .protocol import JSON, ApiError
+from .protocol import int_param as _integer
+from .protocol import object_param as _object
+from .protocol import text_param as _text
 
 # Telegram's descriptions. Most are confirmed by suites that run against the real Bot API or by
 # tdlib's source; those marked (unconfirmed) follow tdlib's style where no source was found.
@@ -56,7 +59,6 @@ MESSAGE_TOO_LONG = "Bad Request: message is too long"
 CHAT_ID_EMPTY = "Bad Request: chat_id is empty"
 CHAT_NOT_FOUND = "Bad Request: chat not found"
 REPLY_NOT_FOUND = "Bad Request: message to be replied not found"
-BLOCKED = "Forbidden: bot was blocked by the user"
 MIGRATED = "Bad Request: group chat was upgraded to a supergroup chat"
 QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 WEBHOOK_CONFLICT = (
@@ -242,9 +244,6 @@ _JSON_PARAMS = frozenset(
     }
 )
 _CHAT_ID_PARAMS = frozenset({"chat_id", "from_chat_id"})
-_SENDING_METHODS = frozenset(
-    {"sendmessage", "sendpoll", "sendchataction", "editmessagetext", "editmessagereplymarkup"}
-)
 _UNSET: Any = object()
 
 
@@ -267,6 +266,8 @@ class Call:
     response: JSON
     started: float
     time: float
+    fate: str = "answered"
+    """How the answer went: "answered", "dropped" (connection closed) or "late"."""
 
     @property
     def ok(self) -> bool:
@@ -284,23 +285,6 @@ class Call:
         return self.response.get("description")
 
 
-class ApiError(Exception):
-    """A Bot API error: handlers raise it and the dispatcher answers with its JSON."""
-
-    def __init__(self, status: int, description: str, parameters: JSON | None = None) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
-        self.parameters = parameters
-
-    def response(self) -> JSON:
-        """The error body exactly as Telegram shapes it."""
-        body: JSON = {"ok": False, "error_code": self.status, "description": self.description}
-        if self.parameters:
-            body["parameters"] = self.parameters
-        return body
-
-
 class _ClientGone(Exception):
     """The client of a waiting long poll hung up; there is nobody to answer."""
 
@@ -311,22 +295,6 @@ class _Described:
 
     result: Any
     description: str
-
-
-@dataclass(slots=True)
-class _Fault:
-    status: int
-    description: str | None
-    retry_after: int
-    chat_id: int | str | None
-    remaining: int | None
-
-
-@dataclass(slots=True)
-class _Delay:
-    seconds: float
-    chat_id: int | str | None
-    remaining: int | None
 
 
 @dataclass(slots=True)
@@ -381,26 +349,6 @@ def _read_params(query: str, content_type: str, body: bytes) -> dict[str, Any]:
     else:
         params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
     return params
-
-
-def _text(params: JSON, name: str) -> str:
-    value = params.get(name)
-    return value if isinstance(value, str) else ""
-
-
-def _integer(params: JSON, name: str) -> int:
-    value = params.get(name)
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def _object(params: JSON, name: str, what: str) -> JSON | None:
-    """A JSON-object parameter, or None when absent; malformed ones fail like Telegram."""
-    value = params.get(name)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, dict):
-        raise ApiError(400, f"Bad Request: can't parse {what} JSON object")
-    return value
 
 
 def _without_reply(message: JSON) -> JSON:
@@ -513,7 +461,7 @@ class _Handler(socketserver.StreamRequestHandler):
         return b"".join(chunks)
 
 
-class BotApiStandIn:
+class BotApiStandIn(FaultsMixin):
     """The Telegram Bot API on 127.0.0.1, strict like Telegram, scripted by the test.
 
     Use it as a context manager (or ``start()``/``stop()``), point the bot at ``base_url``, feed
@@ -580,6 +528,7 @@ class BotApiStandIn:
         self._pending: deque[JSON] = deque()
         self._next_update_id = 100_000_001
         self._allowed_updates: list[str] | None = None
+        self._confirmed = 0
         self._poll_generation = 0
         self._webhook: _Webhook | None = None
         self._chats: dict[int, JSON] = {}
@@ -597,8 +546,9 @@ class BotApiStandIn:
         self._poll_ids = itertools.count(5_123_456_789_012_345_001)
         self._commands: dict[tuple[str, str], list[JSON]] = {}
         self._descriptions: dict[tuple[str, str], str] = {}
-        self._faults: dict[str, list[_Fault]] = {}
-        self._delays: dict[str, list[_Delay]] = {}
+        self._faults: dict[str, list[Fault]] = {}
+        self._delays: dict[str, list[Delay]] = {}
+        self._lost: dict[str, list[LostResponse]] = {}
         self._blocked: set[int] = set()
         self._migrated: dict[int, int] = {}
 
@@ -694,6 +644,49 @@ class BotApiStandIn:
             self._updates_ready.notify_all()
         return update
 
+    def feed_many(self, batch: list[JSON]) -> list[JSON]:
+        """Queue many updates at once (thousands for a soak) and return them numbered."""
+        with self._lock:
+            queued = [self._register_update(update) for update in batch]
+            self._pending.extend(queued)
+            self._updates_ready.notify_all()
+        return queued
+
+    def feed_raw(self, update: JSON) -> JSON:
+        """Queue an update verbatim: not validated, not registered, only numbered if it has no
+        update_id. For poison updates such as a poll_answer without option_persistent_ids."""
+        with self._lock:
+            if "update_id" in update:
+                self._next_update_id = max(self._next_update_id, int(update["update_id"]) + 1)
+            else:
+                update = {"update_id": self._next_update_id, **update}
+                self._next_update_id += 1
+            self._pending.append(update)
+            self._updates_ready.notify_all()
+        return update
+
+    async def deliver_webhook_raw(
+        self,
+        body: bytes,
+        *,
+        secret: str | None = _UNSET,
+        headers: dict[str, str] | None = None,
+        url: str | None = None,
+    ) -> httpx.Response:
+        """POST arbitrary bytes to the webhook (or ``url``): malformed bodies, null, [], 123."""
+        with self._lock:
+            webhook = self._webhook
+        if webhook is None and url is None:
+            raise RuntimeError("no webhook is set; the bot has not called setWebhook")
+        sent = {"Content-Type": "application/json"}
+        token = (webhook.secret_token if webhook else None) if secret is _UNSET else secret
+        if token is not None:
+            sent["X-Telegram-Bot-Api-Secret-Token"] = token
+        sent.update(headers or {})
+        target = url or (webhook.url if webhook else "")
+        async with httpx.AsyncClient(timeout=10) as client:
+            return await client.post(target, content=body, headers=sent)
+
     async def deliver_webhook(self, update: JSON, *, secret: str | None = _UNSET) -> int:
         """POST an update to the webhook setWebhook registered; return the HTTP status.
 
@@ -725,47 +718,6 @@ class BotApiStandIn:
         if token is not None:
             headers["X-Telegram-Bot-Api-Secret-Token"] = token
         return webhook.url, headers, body
-
-    def inject(
-        self,
-        method: str,
-        *,
-        status: int = 429,
-        retry_after: int = 1,
-        times: int | None = 1,
-        chat_id: int | str | None = None,
-        description: str | None = None,
-    ) -> None:
-        """Fail the next ``times`` calls of ``method`` ("*" for any; None = until cleared).
-
-        429 carries ``parameters.retry_after``; 500 and 502 answer as Telegram's front end does
-        (502 with nginx's HTML page); 403 says the user blocked the bot; any other status needs
-        a ``description``. With ``chat_id`` only calls for that chat fail.
-        """
-        if status not in (403, 429, 500, 502) and description is None:
-            raise ValueError(f"status {status} needs a description")
-        with self._scripted_lock:
-            self._faults.setdefault(method.lower(), []).append(
-                _Fault(status, description, retry_after, chat_id, times)
-            )
-
-    def delay(
-        self,
-        method: str,
-        seconds: float,
-        *,
-        times: int | None = None,
-        chat_id: int | str | None = None,
-    ) -> None:
-        """Answer ``method`` ("*" for any) ``seconds`` late, ``times`` times (None = always)."""
-        with self._scripted_lock:
-            self._delays.setdefault(method.lower(), []).append(_Delay(seconds, chat_id, times))
-
-    def clear_faults(self) -> None:
-        """Forget every injected fault and delay."""
-        with self._scripted_lock:
-            self._faults.clear()
-            self._delays.clear()
 
     def block(self, chat_id: int) -> None:
         """Make the user of a private chat block the bot: sends answer 403 until unblock()."""
@@ -885,6 +837,25 @@ class BotApiStandIn:
         """The allowed_updates last requested by getUpdates or setWebhook (None = default)."""
         with self._lock:
             return None if self._allowed_updates is None else list(self._allowed_updates)
+
+    def update_offsets(self) -> list[int | None]:
+        """The ``offset`` each getUpdates call passed, oldest first (None when it passed none)."""
+        with self._lock:
+            calls = list(self._calls_by_method.get("getupdates", ()))
+        return [call.params.get("offset") for call in calls]
+
+    @property
+    def confirmed_update_id(self) -> int:
+        """The highest update_id that a getUpdates offset confirmed (0 before any)."""
+        with self._lock:
+            return self._confirmed
+
+    def subscribed(self, update: JSON | str) -> bool:
+        """Whether Telegram would deliver this update (or update type) under allowed_updates."""
+        kind = update if isinstance(update, str) else _update_type(update)
+        with self._lock:
+            allowed = self._allowed_updates
+        return kind in allowed if allowed else kind not in _DEFAULT_EXCLUDED_UPDATES
 
     @property
     def pending_updates(self) -> int:
@@ -1036,7 +1007,8 @@ class BotApiStandIn:
         """Answer one HTTP request: route, decode, script, validate, record.
 
         Returns None, recording nothing, for a long poll whose client hung up: Telegram
-        answers nobody then, so a test should not see a call.
+        answers nobody then, so a test should not see a call. Also returns None, after
+        recording the call, when a scripted lost response drops the answer.
         """
         started = time.monotonic()
         self._request.client_alive = client_alive
@@ -1051,10 +1023,16 @@ class BotApiStandIn:
             except _ClientGone:
                 return None
             payload = json.dumps(response, ensure_ascii=False).encode()
-            call = Call(name, params, status, response, started, time.monotonic())
+            lost = self._take_scripted(self._lost, name, params) if status == 200 else None
+            fate = "answered" if lost is None else "dropped" if lost.drop else "late"
+            call = Call(name, params, status, response, started, time.monotonic(), fate)
             self._calls.append(call)
             self._calls_by_method.setdefault(name.lower(), []).append(call)
             self._calls_recorded.notify_all()
+        if lost is not None:
+            if lost.drop:
+                return None
+            self._stopping.wait(lost.seconds)
         if status == 502:
             return status, _BAD_GATEWAY_PAGE, "text/html"
         return status, payload, "application/json"
@@ -1098,33 +1076,6 @@ class BotApiStandIn:
         if isinstance(result, _Described):
             return 200, {"ok": True, "result": result.result, "description": result.description}
         return 200, {"ok": True, "result": result}
-
-    def _raise_injected_fault(self, name: str, params: JSON) -> None:
-        fault = self._take_scripted(self._faults, name, params)
-        if fault is None:
-            return
-        if fault.status == 429:
-            raise ApiError(
-                429,
-                fault.description or f"Too Many Requests: retry after {fault.retry_after}",
-                {"retry_after": fault.retry_after},
-            )
-        default = {403: BLOCKED, 500: "Internal Server Error", 502: "Bad Gateway"}
-        raise ApiError(fault.status, fault.description or default[fault.status])
-
-    def _take_scripted(self, table: dict[str, list[Any]], name: str, params: JSON) -> Any:
-        """Take one use of the first scripted fault or delay matching this call, if any."""
-        with self._scripted_lock:
-            for key in (name.lower(), "*"):
-                for entry in table.get(key, ()):
-                    if entry.chat_id is not None and entry.chat_id != params.get("chat_id"):
-                        continue
-                    if entry.remaining is not None:
-                        entry.remaining -= 1
-                        if entry.remaining == 0:
-                            table[key].remove(entry)
-                    return entry
-        return None
 
     # -- shared validation -----------------------------------------------------------------
 
@@ -1430,6 +1381,8 @@ class BotApiStandIn:
         if offset < 0:
             while len(self._pending) > -offset:
                 self._pending.popleft()
+        if offset > 0:
+            self._confirmed = max(self._confirmed, offset - 1)
         while self._pending and self._pending[0]["update_id"] < offset:
             self._pending.popleft()
         deadline = time.monotonic() + timeout
