@@ -897,3 +897,93 @@ async def test_raw_webhook_bodies_reach_the_bot_unchanged(tg: BotApiStandIn, api
         receiver.shutdown()
         receiver.server_close()
     assert _RawReceiver.bodies == [b"null", b"[]", b"123", b"{"]
+
+
+# -- chat members -----------------------------------------------------------------------------
+
+
+def test_chat_member_statuses_are_configured_per_chat_and_counted(
+    tg: BotApiStandIn, api: Api
+) -> None:
+    """getChatMember answers the status a test set, 'left' for strangers, and calls are counted."""
+    tg.set_member(GROUP, USER, "creator")
+    tg.set_member(GROUP, OTHER_USER, "restricted", until_date=1_900_000_000)
+    tg.set_member(GROUP, 7_003, "kicked")
+    tg.set_member(-1_009_999, USER, "member")
+    assert api.ok("getChatMember", chat_id=GROUP, user_id=USER)["status"] == "creator"
+    restricted = api.ok("getChatMember", chat_id=GROUP, user_id=OTHER_USER)
+    assert (restricted["status"], restricted["until_date"]) == ("restricted", 1_900_000_000)
+    assert api.ok("getChatMember", chat_id=GROUP, user_id=7_003)["status"] == "kicked"
+    assert api.ok("getChatMember", chat_id=-1_009_999, user_id=OTHER_USER)["status"] == "left"
+    assert api.error("getChatMember", chat_id=GROUP, user_id=999) == "Bad Request: user not found"
+    assert api.error("getChatMember", chat_id=-42, user_id=USER) == "Bad Request: chat not found"
+    assert api.error("getChatMember", chat_id=GROUP, user_id=0) == (
+        "Bad Request: invalid user_id specified"
+    )
+    assert tg.count("getChatMember", chat_id=GROUP, user_id=USER) == 1
+    assert tg.count("getChatMember", chat_id=GROUP) == 5
+    for status in ("administrator", "creator", "member", "restricted", "left", "kicked"):
+        tg.set_member(GROUP, USER, status)
+        member = api.ok("getChatMember", chat_id=GROUP, user_id=USER)
+        parsed = telegram.ChatMember.de_json(member, None)
+        assert parsed.status == status and tg.member(GROUP, USER)["status"] == status
+
+
+def test_administrators_list_creator_first_without_other_bots(tg: BotApiStandIn, api: Api) -> None:
+    """getChatAdministrators lists the creator first, hides other bots unless return_bots."""
+    other_bot = updates.user(8_001, first_name="Helper", is_bot=True, language_code=None)
+    tg.set_member(GROUP, USER, "administrator", can_change_info=False)
+    tg.set_member(GROUP, OTHER_USER, "creator")
+    tg.set_member(GROUP, other_bot, "administrator")
+    tg.set_member(GROUP, 7_003, "member")
+    tg.set_bot_status(GROUP, "administrator")
+    admins = api.ok("getChatAdministrators", chat_id=GROUP)
+    ids = [admin["user"]["id"] for admin in admins]
+    assert ids == [OTHER_USER, USER, tg.bot_user["id"]]
+    assert admins[1]["can_change_info"] is False
+    with_bots = api.ok("getChatAdministrators", chat_id=GROUP, return_bots=True)
+    assert 8_001 in [admin["user"]["id"] for admin in with_bots]
+    tg.add_chat(USER)
+    assert api.error("getChatAdministrators", chat_id=USER) == (
+        "Bad Request: there are no administrators in the private chat"
+    )
+
+
+def test_channel_members_need_the_bot_to_be_an_administrator(tg: BotApiStandIn, api: Api) -> None:
+    """In a channel the member list and posting need the bot to be an administrator."""
+    channel = -1_007_777
+    tg.add_chat(channel, chat_type="channel", username="dnws_channel")
+    tg.set_member(channel, USER, "creator")
+    tg.set_bot_status(channel, "member")
+    inaccessible = "Bad Request: member list is inaccessible"
+    assert api.error("getChatMember", chat_id="@dnws_channel", user_id=USER) == inaccessible
+    assert api.error("getChatAdministrators", chat_id=channel) == inaccessible
+    assert api.error("sendMessage", chat_id=channel, text="post") == (
+        "Bad Request: need administrator rights in the channel chat"
+    )
+    tg.set_bot_status(channel, "administrator")
+    assert api.ok("getChatMember", chat_id="@dnws_channel", user_id=USER)["status"] == "creator"
+    assert api.ok("sendMessage", chat_id=channel, text="post")["sender_chat"]["id"] == channel
+
+
+def test_a_removed_bot_cannot_write_to_the_group(tg: BotApiStandIn, api: Api) -> None:
+    """After my_chat_member says the bot left or was kicked, sends answer 403 like Telegram."""
+    tg.feed(updates.my_chat_member(GROUP, USER, tg.bot_user, new_status="member"))
+    assert api.ok("sendMessage", chat_id=GROUP, text="hello")
+    assert api.ok("getChatMember", chat_id=GROUP, user_id=tg.bot_user["id"])["status"] == "member"
+    tg.feed(
+        updates.my_chat_member(GROUP, USER, tg.bot_user, old_status="member", new_status="kicked")
+    )
+    status, body = api("sendMessage", chat_id=GROUP, text="still here?")
+    assert (status, body["description"]) == (
+        403,
+        "Forbidden: bot was kicked from the supergroup chat",
+    )
+    tg.feed(
+        updates.my_chat_member(-4_001, USER, tg.bot_user, old_status="member", new_status="left")
+    )
+    status, body = api("sendMessage", chat_id=-4_001, text="x")
+    assert (status, body["description"]) == (
+        403,
+        "Forbidden: bot is not a member of the group chat",
+    )

@@ -46,6 +46,7 @@ from .html_entities import (
     utf16_len,
     utf16_to_index,
 )
+from .members import MembersMixin
 from .protocol import JSON, ApiError
 from .protocol import int_param as _integer
 from .protocol import object_param as _object
@@ -461,7 +462,7 @@ class _Handler(socketserver.StreamRequestHandler):
         return b"".join(chunks)
 
 
-class BotApiStandIn(FaultsMixin):
+class BotApiStandIn(MembersMixin, FaultsMixin):
     """The Telegram Bot API on 127.0.0.1, strict like Telegram, scripted by the test.
 
     Use it as a context manager (or ``start()``/``stop()``), point the bot at ``base_url``, feed
@@ -517,6 +518,7 @@ class BotApiStandIn(FaultsMixin):
                 ("stopPoll", self._stop_poll),
                 ("getChat", self._get_chat),
                 ("getChatMember", self._get_chat_member),
+                ("getChatAdministrators", self._get_chat_administrators),
                 ("close", self._close),
                 ("logOut", self._log_out),
             )
@@ -813,6 +815,16 @@ class BotApiStandIn(FaultsMixin):
                 return list(self._calls_by_method[key])
         raise TimeoutError(self._timeout_message(method, timeout, count))
 
+    def count(self, method: str, **params: Any) -> int:
+        """How many calls of ``method`` were made whose parameters include ``params``.
+
+        E.g. ``count("getChatMember", chat_id=GROUP, user_id=USER)`` to check caching.
+        """
+        return sum(
+            all(call.params.get(key) == value for key, value in params.items())
+            for call in self.calls(method)
+        )
+
     def _take(self, method: str, predicate: Callable[[Call], bool] | None) -> Call | None:
         with self._lock:
             return self._take_locked(method, predicate)
@@ -1093,6 +1105,8 @@ class BotApiStandIn(FaultsMixin):
             raise ApiError(400, CHAT_NOT_FOUND)
         if sending and chat_id in self._blocked:
             raise ApiError(403, BLOCKED)
+        if sending:
+            self._check_bot_may_write(chat)
         return chat
 
     def _formatted(
@@ -1822,20 +1836,6 @@ class BotApiStandIn(FaultsMixin):
                 "gifts_from_channels": False,
             },
         }
-
-    def _get_chat_member(self, params: JSON) -> JSON:
-        chat = self._resolve_chat(params)
-        user_id = _integer(params, "user_id")
-        user = self._users.get(user_id)
-        if user is None:
-            raise ApiError(400, "Bad Request: user not found")
-        if chat["type"] == "private":
-            return {
-                "user": user,
-                "status": "member" if user_id in (chat["id"], self.bot_user["id"]) else "left",
-            }
-        member = self._members.get(chat["id"], {}).get(user_id)
-        return member or {"user": user, "status": "left"}
 
     def _close(self, params: JSON) -> bool:
         return True

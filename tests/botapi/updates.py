@@ -35,6 +35,26 @@ _ADMIN_RIGHTS = (
     "can_delete_stories",
 )
 
+# A restricted member's permissions, all of which Telegram sends (here: a muted member).
+_RESTRICTED_RIGHTS = (
+    "can_send_messages",
+    "can_send_audios",
+    "can_send_documents",
+    "can_send_photos",
+    "can_send_videos",
+    "can_send_video_notes",
+    "can_send_voice_notes",
+    "can_send_polls",
+    "can_send_other_messages",
+    "can_add_web_page_previews",
+    "can_react_to_messages",
+    "can_change_info",
+    "can_invite_users",
+    "can_pin_messages",
+    "can_manage_topics",
+    "can_edit_tag",
+)
+
 
 class IdSequence:
     """A thread-safe increasing counter that can be moved past ids chosen by hand."""
@@ -416,7 +436,8 @@ def chat_member(member: JSON, status: str) -> JSON:
     if status == "creator":
         return {"user": member, "status": status, "is_anonymous": False}
     if status == "restricted":
-        return {"user": member, "status": status, "is_member": True, "until_date": 0}
+        base = {"user": member, "status": status, "until_date": 0, "is_member": True}
+        return base | dict.fromkeys(_RESTRICTED_RIGHTS, False)
     if status == "kicked":
         return {"user": member, "status": status, "until_date": 0}
     return {"user": member, "status": status}
