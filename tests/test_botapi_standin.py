@@ -987,3 +987,131 @@ def test_a_removed_bot_cannot_write_to_the_group(tg: BotApiStandIn, api: Api) ->
         403,
         "Forbidden: bot is not a member of the group chat",
     )
+
+
+# -- edits ------------------------------------------------------------------------------------
+
+
+def test_edit_message_text_validates_like_send_and_keeps_versions(
+    tg: BotApiStandIn, api: Api
+) -> None:
+    """editMessageText parses HTML, enforces limits, refuses no-op edits and records each version."""
+    tg.add_chat(USER)
+    votes = keyboard({"text": "👍", "callback_data": "up"})
+    sent = api.ok("sendMessage", chat_id=USER, text="answer", reply_markup=votes)
+    target = {"chat_id": USER, "message_id": sent["message_id"]}
+    not_modified = (
+        "Bad Request: message is not modified: specified new message content and reply markup "
+        "are exactly the same as a current content and reply markup of the message"
+    )
+    assert api.error("editMessageText", **target, text="answer", reply_markup=votes) == (
+        not_modified
+    )
+    assert api.error("editMessageText", **target, text="<b>x", parse_mode="HTML").startswith(
+        "Bad Request: can't parse entities: "
+    )
+    assert api.error("editMessageText", **target, text="x" * 4097) == (
+        "Bad Request: message is too long"
+    )
+    assert api.error("editMessageText", **target, text="") == "Bad Request: message text is empty"
+    edited = api.ok(
+        "editMessageText",
+        **target,
+        text='<blockquote expandable>訳</blockquote> <a href="https://38north.org/">38 North</a>',
+        parse_mode="HTML",
+        link_preview_options={"url": "https://38north.org/", "prefer_small_media": True},
+    )
+    assert edited["text"] == "訳 38 North" and "reply_markup" not in edited
+    assert [entity["type"] for entity in edited["entities"]] == [
+        "expandable_blockquote",
+        "text_link",
+    ]
+    assert edited["link_preview_options"] == {
+        "url": "https://38north.org/",
+        "prefer_small_media": True,
+    }
+    again = api.ok("editMessageText", **target, text="answer", reply_markup=votes)
+    assert [version["text"] for version in tg.edits(USER, sent["message_id"])] == [
+        "訳 38 North",
+        "answer",
+    ]
+    assert tg.message(USER, sent["message_id"]) == again and "edit_date" in again
+
+
+def test_edits_need_the_bots_own_existing_message(tg: BotApiStandIn, api: Api) -> None:
+    """Missing messages are 'not found'; a user's message 'can't be edited'."""
+    question = tg.feed(updates.group_text(GROUP, USER, "質問"))["message"]
+    user_message = {"chat_id": GROUP, "message_id": question["message_id"]}
+    missing = {"chat_id": GROUP, "message_id": 999_999}
+    markup = keyboard({"text": "ok", "callback_data": "ok"})
+    for method, extra in (
+        ("editMessageText", {"text": "x"}),
+        ("editMessageReplyMarkup", {"reply_markup": markup}),
+        ("editMessageCaption", {"caption": "x"}),
+    ):
+        assert api.error(method, **missing, **extra) == "Bad Request: message to edit not found"
+        assert api.error(method, **user_message, **extra) == "Bad Request: message can't be edited"
+
+
+def test_edit_reply_markup_changes_only_the_keyboard(tg: BotApiStandIn, api: Api) -> None:
+    """editMessageReplyMarkup swaps or removes the keyboard and refuses the same one."""
+    tg.add_chat(USER)
+    first = keyboard({"text": "👍", "callback_data": "up"})
+    counted = keyboard({"text": "👍 ✓", "callback_data": "up"})
+    sent = api.ok("sendMessage", chat_id=USER, text="answer", reply_markup=first)
+    target = {"chat_id": USER, "message_id": sent["message_id"]}
+    assert api.error("editMessageReplyMarkup", **target, reply_markup=first).startswith(
+        "Bad Request: message is not modified"
+    )
+    assert api.ok("editMessageReplyMarkup", **target, reply_markup=counted)["text"] == "answer"
+    assert tg.message(USER, sent["message_id"])["reply_markup"] == counted
+    assert "reply_markup" not in api.ok("editMessageReplyMarkup", **target)
+    assert api.error("editMessageCaption", **target, caption="c") == (
+        "Bad Request: there is no caption in the message to edit"
+    )
+
+
+def test_inline_messages_are_edited_by_their_id(tg: BotApiStandIn, api: Api) -> None:
+    """inline_message_id edits answer True, are recorded, and unknown ids are invalid."""
+    assert api.error("editMessageText", inline_message_id="AgAAAnope", text="x") == (
+        "Bad Request: MESSAGE_ID_INVALID"
+    )
+    inline_id = "AgAAAB8tAAC9oQ4AAZ4fHB4v6QE"
+    press = tg.feed(updates.callback_query(USER, None, "up", inline_message_id=inline_id))
+    assert "message" not in press["callback_query"]
+    telegram.Update.de_json(press, None)
+    assert tg.inline_message(inline_id) == {}
+    assert api.ok("editMessageText", inline_message_id=inline_id, text="counted") is True
+    assert api.error("editMessageText", inline_message_id=inline_id, text="counted").startswith(
+        "Bad Request: message is not modified"
+    )
+    markup = keyboard({"text": "👍 ✓", "callback_data": "up"})
+    assert api.ok("editMessageReplyMarkup", inline_message_id=inline_id, reply_markup=markup)
+    assert tg.inline_message(inline_id) == {"text": "counted", "reply_markup": markup}
+    chosen = tg.feed(updates.chosen_inline_result(USER, "r1", "核", inline_message_id="AgAAAc"))
+    telegram.Update.de_json(chosen, None)
+    assert api.ok(
+        "editMessageCaption", inline_message_id="AgAAAc", caption="<b>c</b>", parse_mode="HTML"
+    )
+    assert tg.edits("AgAAAc") == [
+        {"caption": "c", "caption_entities": [{"offset": 0, "length": 1, "type": "bold"}]}
+    ]
+    assert api.error("editMessageCaption", inline_message_id="AgAAAc", caption="c" * 1025) == (
+        "Bad Request: message caption is too long"
+    )
+
+
+async def test_ptb_edits_against_the_stand_in(tg: BotApiStandIn) -> None:
+    """python-telegram-bot's edit methods parse what the stand-in returns."""
+    tg.add_chat(USER)
+    async with telegram.Bot(tg.token, base_url=tg.base_url) as bot:
+        message = await bot.send_message(USER, "v1")
+        edited = await message.edit_text("<i>v2</i>", parse_mode="HTML")
+        assert isinstance(edited, telegram.Message) and edited.text == "v2"
+        assert edited.edit_date is not None
+        with pytest.raises(telegram.error.BadRequest, match="Message is not modified"):
+            await edited.edit_text("<i>v2</i>", parse_mode="HTML")
+        button = telegram.InlineKeyboardButton("ok", callback_data="ok")
+        markup = telegram.InlineKeyboardMarkup([[button]])
+        updated = await bot.edit_message_reply_markup(USER, message.message_id, reply_markup=markup)
+        assert updated.reply_markup == markup

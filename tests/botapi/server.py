@@ -33,6 +33,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 
 from . import updates
+from .edits import EditsMixin
 from .faults import BLOCKED, Delay, Fault, FaultsMixin, LostResponse
 from .html_entities import (
     EntityParseError,
@@ -69,10 +70,6 @@ WEBHOOK_CONFLICT = (
 POLL_TERMINATED = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
-)
-NOT_MODIFIED = (
-    "Bad Request: message is not modified: specified new message content and reply markup are "
-    "exactly the same as a current content and reply markup of the message"
 )
 TEXT_BUTTONS_UNALLOWED = (
     "Bad Request: can't parse inline keyboard button: "
@@ -462,7 +459,7 @@ class _Handler(socketserver.StreamRequestHandler):
         return b"".join(chunks)
 
 
-class BotApiStandIn(MembersMixin, FaultsMixin):
+class BotApiStandIn(EditsMixin, MembersMixin, FaultsMixin):
     """The Telegram Bot API on 127.0.0.1, strict like Telegram, scripted by the test.
 
     Use it as a context manager (or ``start()``/``stop()``), point the bot at ``base_url``, feed
@@ -509,6 +506,7 @@ class BotApiStandIn(MembersMixin, FaultsMixin):
                 ("getMyShortDescription", self._get_my_short_description),
                 ("sendMessage", self._send_message),
                 ("editMessageText", self._edit_message_text),
+                ("editMessageCaption", self._edit_message_caption),
                 ("editMessageReplyMarkup", self._edit_message_reply_markup),
                 ("deleteMessage", self._delete_message),
                 ("sendChatAction", self._send_chat_action),
@@ -543,6 +541,8 @@ class BotApiStandIn(MembersMixin, FaultsMixin):
         self._open_inline_queries: set[str] = set()
         self._callback_answers: dict[str, JSON] = {}
         self._inline_answers: dict[str, JSON] = {}
+        self._inline_messages: dict[str, JSON] = {}
+        self._edits: dict[tuple[int, int] | str, list[JSON]] = {}
         self._polls: dict[str, JSON] = {}
         self._poll_messages: dict[str, tuple[int, int]] = {}
         self._poll_ids = itertools.count(5_123_456_789_012_345_001)
@@ -946,7 +946,21 @@ class BotApiStandIn(MembersMixin, FaultsMixin):
                     self._register_message(message)
                 else:  # Telegram attaches the message as it is now, edits included
                     update = update | {"callback_query": query | {"message": current}}
+            if "inline_message_id" in query:
+                self._inline_messages.setdefault(query["inline_message_id"], {})
             self._open_callback_queries.add(query["id"])
+        if "chosen_inline_result" in update:
+            chosen = update["chosen_inline_result"]
+            self._register_user(chosen["from"])
+            if "inline_message_id" in chosen:
+                self._inline_messages.setdefault(chosen["inline_message_id"], {})
+        for key in ("message_reaction", "message_reaction_count"):
+            if key in update:
+                self._register_chat(update[key]["chat"])
+                if "user" in update[key]:
+                    self._register_user(update[key]["user"])
+                if "actor_chat" in update[key]:
+                    self._register_chat(update[key]["actor_chat"])
         if "inline_query" in update:
             self._register_user(update["inline_query"]["from"])
             self._open_inline_queries.add(update["inline_query"]["id"])
@@ -958,7 +972,14 @@ class BotApiStandIn(MembersMixin, FaultsMixin):
                 self._register_chat(change["chat"])
                 self._register_user(change["from"])
                 member = change["new_chat_member"]
-                self._members.setdefault(change["chat"]["id"], {})[member["user"]["id"]] = member
+                chat_id = change["chat"]["id"]
+                if change["chat"]["type"] == "private":  # the user blocked or unblocked the bot
+                    if member["status"] == "kicked":
+                        self._blocked.add(chat_id)
+                    else:
+                        self._blocked.discard(chat_id)
+                    continue
+                self._members.setdefault(chat_id, {})[member["user"]["id"]] = member
         return update
 
     def _register_chat(self, chat: JSON) -> None:
@@ -1567,49 +1588,6 @@ class BotApiStandIn(MembersMixin, FaultsMixin):
         if keyboard is not None:
             content["reply_markup"] = keyboard
         return self._store_bot_message(chat, params, content)
-
-    def _edit_message_text(self, params: JSON) -> JSON | bool:
-        keyboard = self._inline_keyboard(params.get("reply_markup"))
-        text, entities = self._message_text(params)
-        if _text(params, "inline_message_id"):
-            return True
-        message = self._editable(params)
-        if "text" not in message:
-            raise ApiError(400, "Bad Request: there is no text in the message to edit")
-        if (
-            message["text"] == text
-            and message.get("entities", []) == entities
-            and message.get("reply_markup") == keyboard
-        ):
-            raise ApiError(400, NOT_MODIFIED)
-        edited = {
-            key: value
-            for key, value in message.items()
-            if key not in ("entities", "reply_markup", "link_preview_options")
-        }
-        edited["edit_date"] = int(time.time())
-        edited["text"] = text
-        if entities:
-            edited["entities"] = entities
-        preview = self._link_preview(params, entities)
-        if preview is not None:
-            edited["link_preview_options"] = preview
-        if keyboard is not None:
-            edited["reply_markup"] = keyboard
-        return self._replace_message(edited)
-
-    def _edit_message_reply_markup(self, params: JSON) -> JSON | bool:
-        keyboard = self._inline_keyboard(params.get("reply_markup"))
-        if _text(params, "inline_message_id"):
-            return True
-        message = self._editable(params)
-        if message.get("reply_markup") == keyboard:
-            raise ApiError(400, NOT_MODIFIED)
-        edited = {key: value for key, value in message.items() if key != "reply_markup"}
-        edited["edit_date"] = int(time.time())
-        if keyboard is not None:
-            edited["reply_markup"] = keyboard
-        return self._replace_message(edited)
 
     def _delete_message(self, params: JSON) -> bool:
         chat = self._resolve_chat(params)
