@@ -1115,3 +1115,289 @@ async def test_ptb_edits_against_the_stand_in(tg: BotApiStandIn) -> None:
         markup = telegram.InlineKeyboardMarkup([[button]])
         updated = await bot.edit_message_reply_markup(USER, message.message_id, reply_markup=markup)
         assert updated.reply_markup == markup
+
+
+# -- update types and allowed_updates ---------------------------------------------------------
+
+
+def _kinds(batch: list[dict[str, Any]]) -> list[str]:
+    return [next(key for key in update if key != "update_id") for update in batch]
+
+
+def _feed_every_kind(tg: BotApiStandIn, answer: dict[str, Any]) -> None:
+    """Queue one update of each kind issues 9 and 12 rely on, all parseable by PTB."""
+    question = updates.private_text(USER, USER, "核とは?")
+    post = updates.channel_post(-1_005_555, "post")["channel_post"]
+    group_answer = answer | {"chat": updates.group_chat(GROUP)}
+    built = [
+        updates.edited_message(question["message"], "核兵器とは?"),
+        updates.channel_post(-1_005_555, "post", message_id=post["message_id"]),
+        updates.edited_channel_post(post, "post, edited"),
+        updates.my_chat_member(GROUP, USER, tg.bot_user, new_status="administrator"),
+        updates.chat_member_updated(GROUP, USER, OTHER_USER, new_status="member"),
+        updates.message_reaction(answer, USER, new=["👍"]),
+        updates.message_reaction(
+            group_answer, None, old=["👍"], new=["👎"], actor_chat=updates.group_chat(GROUP)
+        ),
+        updates.message_reaction_count(post, {"👍": 3}),
+    ]
+    for update in built:
+        telegram.Update.de_json(tg.feed(update), None)
+
+
+def test_default_allowed_updates_leave_out_member_and_reaction_updates(
+    tg: BotApiStandIn, api: Api
+) -> None:
+    """Without allowed_updates, chat_member and both reaction updates are never delivered."""
+    tg.add_chat(USER)
+    answer = api.ok("sendMessage", chat_id=USER, text="answer")
+    _feed_every_kind(tg, answer)
+    assert _kinds(api.ok("getUpdates")) == [
+        "edited_message",
+        "channel_post",
+        "edited_channel_post",
+        "my_chat_member",
+    ]
+    assert not tg.subscribed("message_reaction") and tg.subscribed("my_chat_member")
+    assert tg.member(GROUP, tg.bot_user["id"])["status"] == "administrator"
+
+
+def test_explicit_allowed_updates_replace_the_default_and_persist(
+    tg: BotApiStandIn, api: Api
+) -> None:
+    """A list replaces the default, later calls without one keep it, and [] restores it."""
+    tg.add_chat(USER)
+    answer = api.ok("sendMessage", chat_id=USER, text="answer")
+    _feed_every_kind(tg, answer)
+    wanted = ["edited_message", "message_reaction", "my_chat_member"]
+    batch = api.ok("getUpdates", allowed_updates=wanted)
+    assert _kinds(batch) == [
+        "edited_message",
+        "my_chat_member",
+        "message_reaction",
+        "message_reaction",
+    ]
+    reactions = [update["message_reaction"] for update in batch[2:]]
+    assert reactions[0]["user"]["id"] == USER and reactions[0]["new_reaction"] == [
+        {"type": "emoji", "emoji": "👍"}
+    ]
+    assert "user" not in reactions[1] and reactions[1]["actor_chat"]["id"] == GROUP
+    assert reactions[1]["old_reaction"] == [{"type": "emoji", "emoji": "👍"}]
+    offset = batch[-1]["update_id"] + 1
+    tg.feed(updates.private_text(USER, USER, "dropped: message is not subscribed"))
+    tg.feed(updates.message_reaction(answer, USER, old=["👍"], new=[]))
+    assert _kinds(api.ok("getUpdates", offset=offset)) == ["message_reaction"]
+    assert tg.allowed_updates == wanted
+    api.ok("getUpdates", allowed_updates=[], offset=offset + 2)
+    assert tg.allowed_updates is None and not tg.subscribed("message_reaction")
+
+
+def test_webhook_allowed_updates_are_reported(tg: BotApiStandIn, api: Api) -> None:
+    """setWebhook's allowed_updates is kept, reported by getWebhookInfo and by subscribed()."""
+    wanted = ["message", "edited_message", "callback_query", "message_reaction"]
+    api.ok("setWebhook", url="https://bot.example/hook", allowed_updates=wanted)
+    assert api.ok("getWebhookInfo")["allowed_updates"] == wanted
+    assert tg.subscribed(updates.private_text(USER, USER, "hi"))
+    assert not tg.subscribed("channel_post") and tg.subscribed("message_reaction")
+
+
+# -- what Telegram shows around the chat ------------------------------------------------------
+
+
+def test_descriptions_are_kept_per_language_within_telegrams_limits(
+    tg: BotApiStandIn, api: Api
+) -> None:
+    """Descriptions take 512 and short ones 120 characters per language; '' removes one."""
+    assert api.ok("setMyDescription", description="d" * 512)
+    assert api.ok("setMyDescription", description="説" * 512, language_code="ja")
+    assert api.ok("setMyShortDescription", short_description="s" * 120, language_code="en")
+    assert api.error("setMyDescription", description="d" * 513) == (
+        "Bad Request: bot description is too long"
+    )
+    assert api.error("setMyShortDescription", short_description="s" * 121) == (
+        "Bad Request: bot short description is too long"
+    )
+    assert api.error("setMyDescription", description="x", language_code="jpn") == (
+        "Bad Request: invalid language code specified"
+    )
+    assert api.ok("getMyDescription") == {"description": "d" * 512}
+    assert api.ok("getMyDescription", language_code="ja") == {"description": "説" * 512}
+    assert api.ok("getMyShortDescription") == {"short_description": ""}
+    assert tg.bot_description("en", short=True) == "s" * 120
+    assert api.ok("setMyDescription", description="", language_code="ja")
+    assert tg.bot_description("ja") == "" and tg.bot_description() == "d" * 512
+
+
+def test_command_menus_are_kept_for_every_scope(tg: BotApiStandIn, api: Api) -> None:
+    """All seven scopes keep their own list per language; chat scopes need known chats and users."""
+    tg.set_member(GROUP, USER, "administrator")
+    scopes = [
+        {"type": "default"},
+        {"type": "all_private_chats"},
+        {"type": "all_group_chats"},
+        {"type": "all_chat_administrators"},
+        {"type": "chat", "chat_id": GROUP},
+        {"type": "chat_administrators", "chat_id": str(GROUP)},
+        {"type": "chat_member", "chat_id": GROUP, "user_id": USER},
+    ]
+    for index, scope in enumerate(scopes):
+        commands = [{"command": f"c{index}", "description": f"scope {index}"}]
+        assert api.ok("setMyCommands", commands=commands, scope=scope, language_code="ja")
+    for index, scope in enumerate(scopes):
+        expected = [{"command": f"c{index}", "description": f"scope {index}"}]
+        assert api.ok("getMyCommands", scope=scope, language_code="ja") == expected
+        assert api.ok("getMyCommands", scope=scope) == []
+        assert tg.commands(scope | {"chat_id": GROUP} if "chat_id" in scope else scope, "ja") == (
+            expected
+        )
+    assert tg.commands(None, "ja") == tg.commands({"type": "default"}, "ja")
+    prefix = "Bad Request: can't parse BotCommandScope: "
+    cases = [
+        ({"type": "everyone"}, prefix + "Unsupported type specified"),
+        ({"chat_id": GROUP}, prefix + 'Can\'t find field "type"'),
+        ({"type": "chat"}, prefix + 'Can\'t find field "chat_id"'),
+        ({"type": "chat_member", "chat_id": GROUP}, prefix + 'Can\'t find field "user_id"'),
+        (
+            {"type": "chat_member", "chat_id": GROUP, "user_id": 0},
+            prefix + "Invalid user_id specified",
+        ),
+        ({"type": "chat", "chat_id": -42}, "Bad Request: chat not found"),
+        ({"type": "chat_member", "chat_id": GROUP, "user_id": 999}, "Bad Request: user not found"),
+    ]
+    commands = [{"command": "ask", "description": "Ask"}]
+    for scope, description in cases:
+        assert api.error("setMyCommands", commands=commands, scope=scope) == description, scope
+    assert api.error("setMyCommands", commands={"command": "ask"}) == (
+        "Bad Request: expected an Array of BotCommand"
+    )
+    assert api.error("setMyCommands", commands=["ask"]) == (
+        "Bad Request: can't parse BotCommand: expected an Object"
+    )
+    assert api.ok("deleteMyCommands", scope=scopes[2], language_code="ja")
+    assert tg.commands(scopes[2], "ja") == []
+
+
+async def test_ptb_sets_menus_and_descriptions(tg: BotApiStandIn) -> None:
+    """PTB's set_my_commands with BotCommandScope objects and set_my_description round-trip."""
+    tg.add_chat(GROUP)
+    commands = [telegram.BotCommand("ask", "Ask a question"), telegram.BotCommand("quiz", "Quiz")]
+    async with telegram.Bot(tg.token, base_url=tg.base_url) as bot:
+        assert await bot.set_my_commands(commands, scope=telegram.BotCommandScopeAllGroupChats())
+        assert await bot.set_my_commands(
+            commands[1:], scope=telegram.BotCommandScopeChat(GROUP), language_code="ja"
+        )
+        assert await bot.set_my_description("Study the article", language_code="en")
+        got = await bot.get_my_commands(scope=telegram.BotCommandScopeAllGroupChats())
+        assert [command.command for command in got] == ["ask", "quiz"]
+        assert (await bot.get_my_description("en")).description == "Study the article"
+    assert tg.commands({"type": "all_group_chats"})[0]["command"] == "ask"
+    assert tg.commands({"type": "chat", "chat_id": GROUP}, "ja") == [
+        {"command": "quiz", "description": "Quiz"}
+    ]
+
+
+# -- inline mode buttons, link previews, expandable quotes ------------------------------------
+
+
+def test_inline_results_button_is_validated(tg: BotApiStandIn, api: Api) -> None:
+    """answerInlineQuery's button needs text and exactly one of start_parameter / web_app."""
+    prefix = "Bad Request: can't parse inline query results button: "
+    cases = [
+        ({"start_parameter": "ask"}, prefix + 'Can\'t find field "text"'),
+        (
+            {"text": "Ask in the bot"},
+            prefix + "InlineQueryResultsButton must have exactly one optional field",
+        ),
+        ({"text": "Ask", "start_parameter": "a" * 65}, "Bad Request: START_PARAM_INVALID"),
+        ({"text": "Ask", "start_parameter": ""}, "Bad Request: START_PARAM_INVALID"),
+        ({"text": "Ask", "start_parameter": "q=核"}, "Bad Request: START_PARAM_INVALID"),
+        (
+            {"text": "Ask", "web_app": {"url": "http://x.example"}},
+            "Bad Request: BUTTON_URL_INVALID",
+        ),
+        ("[", "Bad Request: can't parse inline query results button JSON object"),
+    ]
+    query = tg.feed(updates.inline_query(USER, "zzz"))["inline_query"]
+    for button, description in cases:
+        error = api.error(
+            "answerInlineQuery", inline_query_id=query["id"], results=[], button=button
+        )
+        assert error == description, button
+    button = {"text": "Ask in the bot", "start_parameter": "inline-ask_1"}
+    assert api.ok("answerInlineQuery", inline_query_id=query["id"], results=[], button=button)
+    assert tg.inline_answer(query["id"])["button"] == button
+
+
+def test_switch_inline_query_current_chat_buttons_are_validated(
+    tg: BotApiStandIn, api: Api
+) -> None:
+    """switch_inline_query_current_chat must be a string (empty allowed) and is echoed back."""
+    tg.add_chat(USER)
+    ask = {"text": "🔎 Ask another", "switch_inline_query_current_chat": ""}
+    sent = api.ok("sendMessage", chat_id=USER, text="?", reply_markup=keyboard(ask))
+    assert sent["reply_markup"] == keyboard(ask)
+    bad = {"text": "🔎", "switch_inline_query_current_chat": None}
+    assert api.error("sendMessage", chat_id=USER, text="?", reply_markup=keyboard(bad)) == (
+        "Bad Request: can't parse inline keyboard button: "
+        'Field "switch_inline_query_current_chat" must be of type String'
+    )
+    chosen = {"text": "share", "switch_inline_query_chosen_chat": "核"}
+    assert api.error("sendMessage", chat_id=USER, text="?", reply_markup=keyboard(chosen)) == (
+        "Bad Request: can't parse inline keyboard button: "
+        'Field "switch_inline_query_chosen_chat" must be of type Object'
+    )
+
+
+def test_link_preview_options_are_validated_and_recorded(tg: BotApiStandIn, api: Api) -> None:
+    """A preview for a given URL is kept on the message; bad options fail like the Bot API."""
+    tg.add_chat(USER)
+    article = "https://www.38north.org/2024/01/de-facto-nuclear-weapon-state/"
+    options = {"url": article, "prefer_small_media": True, "show_above_text": False}
+    sent = api.ok(
+        "sendMessage",
+        chat_id=USER,
+        text=f'<a href="{article}">The article</a>',
+        parse_mode="HTML",
+        link_preview_options=options,
+    )
+    assert sent["link_preview_options"] == {"url": article, "prefer_small_media": True}
+    assert tg.calls("sendMessage")[0].params["link_preview_options"] == options
+    plain = api.ok("sendMessage", chat_id=USER, text="no links here")
+    assert "link_preview_options" not in plain
+    cases = [
+        ([], "Bad Request: object expected as link preview options"),
+        ({"url": 5}, 'Bad Request: field "url" must be of type String'),
+        (
+            {"prefer_small_media": "yes"},
+            'Bad Request: field "prefer_small_media" must be of type Boolean',
+        ),
+    ]
+    for value, description in cases:
+        assert api.error("sendMessage", chat_id=USER, text="x", link_preview_options=value) == (
+            description
+        )
+
+
+def test_expandable_blockquotes_parse_from_html_and_entities(tg: BotApiStandIn, api: Api) -> None:
+    """<blockquote expandable> and an expandable_blockquote entity both come back as that type."""
+    tg.add_chat(USER)
+    html = "<b>DNWS</b>\n<blockquote expandable>事実上の核保有国\n二行目</blockquote>"
+    sent = api.ok("sendMessage", chat_id=USER, text=html, parse_mode="HTML")
+    assert sent["text"] == "DNWS\n事実上の核保有国\n二行目"
+    assert sent["entities"] == [
+        {"offset": 0, "length": 4, "type": "bold"},
+        {"offset": 5, "length": 12, "type": "expandable_blockquote"},
+    ]
+    plain = api.ok(
+        "sendMessage", chat_id=USER, text="<blockquote>q</blockquote>", parse_mode="HTML"
+    )
+    assert plain["entities"] == [{"offset": 0, "length": 1, "type": "blockquote"}]
+    explicit = api.ok(
+        "sendMessage",
+        chat_id=USER,
+        text="quote",
+        entities=[{"type": "expandable_blockquote", "offset": 0, "length": 5}],
+    )
+    assert explicit["entities"][0]["type"] == "expandable_blockquote"
+    parsed = telegram.Message.de_json(sent, None)
+    assert parsed.entities[1].type == telegram.MessageEntity.EXPANDABLE_BLOCKQUOTE

@@ -85,6 +85,10 @@ EXPLANATION_TOO_LONG = "Bad Request: explanation length must not exceed 200"  # 
 EXPLANATION_LINE_FEEDS = (
     "Bad Request: explanation can't contain more than 2 line feeds"  # (unconfirmed)
 )
+# Telegram's server errors for an inline results button (names as MTProto reports them).
+START_PARAM_INVALID = "Bad Request: START_PARAM_INVALID"  # (unconfirmed)
+BUTTON_TEXT_EMPTY = "Bad Request: BUTTON_TEXT_INVALID"  # (unconfirmed)
+WEB_APP_URL_INVALID = "Bad Request: BUTTON_URL_INVALID"  # (unconfirmed)
 SECRET_TOKEN_INVALID = "Bad Request: secret token contains unallowed characters"  # (unconfirmed)
 
 MAX_TEXT_LENGTH = 4096
@@ -164,6 +168,12 @@ _BUTTON_OTHER_ACTIONS = (
     "pay",
     "copy_text",
 )
+_BUTTON_STRING_FIELDS = frozenset(
+    {"url", "callback_data", "switch_inline_query", "switch_inline_query_current_chat"}
+)
+_BUTTON_OBJECT_FIELDS = frozenset(
+    {"switch_inline_query_chosen_chat", "web_app", "login_url", "copy_text"}
+)
 _INLINE_RESULT_TYPES = frozenset(
     {
         "article",
@@ -181,6 +191,7 @@ _INLINE_RESULT_TYPES = frozenset(
         "sticker",
     }
 )
+_START_PARAMETER = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _BOT_COMMAND = re.compile(r"[a-z0-9_]+")
 _LANGUAGE_CODE = re.compile(r"(?:[a-z]{2})?")
@@ -1289,6 +1300,10 @@ class BotApiStandIn(EditsMixin, MembersMixin, FaultsMixin):
             raise ApiError(400, SEVERAL_BUTTON_ACTIONS)
         action = actions[0]
         value = button[action]
+        if action in _BUTTON_STRING_FIELDS and not isinstance(value, str):
+            raise ApiError(400, prefix + f'Field "{action}" must be of type String')
+        if action in _BUTTON_OBJECT_FIELDS and not isinstance(value, dict):
+            raise ApiError(400, prefix + f'Field "{action}" must be of type Object')
         if action == "callback_data" and len(str(value).encode()) > MAX_CALLBACK_DATA_BYTES:
             raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
         if action == "url":
@@ -1313,7 +1328,15 @@ class BotApiStandIn(EditsMixin, MembersMixin, FaultsMixin):
 
     def _link_preview(self, params: JSON, entities: list[JSON]) -> JSON | None:
         """Validate link preview options and return what Telegram reports on the message."""
-        options = _object(params, "link_preview_options", "link preview options") or {}
+        options = params.get("link_preview_options")
+        if options is None or options == "":
+            options = {}
+        if isinstance(options, str):
+            raise ApiError(400, "Bad Request: can't parse link preview options JSON object")
+        if not isinstance(options, dict):
+            raise ApiError(400, "Bad Request: object expected as link preview options")
+        if "url" in options and not isinstance(options["url"], str):
+            raise ApiError(400, 'Bad Request: field "url" must be of type String')
         for flag in ("is_disabled", "prefer_small_media", "prefer_large_media", "show_above_text"):
             if flag in options and not isinstance(options[flag], bool):
                 raise ApiError(400, f'Bad Request: field "{flag}" must be of type Boolean')
@@ -1495,29 +1518,65 @@ class BotApiStandIn(EditsMixin, MembersMixin, FaultsMixin):
         return info
 
     def _scope_key(self, scope: JSON | None) -> str:
+        if scope is not None and "chat_id" in scope:  # a test may name the chat by @username
+            chat_id = scope["chat_id"]
+            if isinstance(chat_id, str):
+                chat_id = self._usernames.get(chat_id.lower().removeprefix("@"), chat_id)
+            scope = scope | {"chat_id": chat_id}
         return json.dumps(scope or {"type": "default"}, sort_keys=True)
 
     def _commands_target(self, params: JSON) -> tuple[str, str]:
-        scope = _object(params, "scope", "BotCommandScope")
-        if scope is not None and scope.get("type") not in _COMMAND_SCOPES:
-            raise ApiError(400, "Bad Request: unsupported bot command scope type specified")
-        if scope is not None and "chat_id" in scope:
-            chat = self._resolve_chat({"chat_id": _decode("chat_id", scope["chat_id"])})
-            scope = scope | {"chat_id": chat["id"]}
+        """The (scope, language) key of a command list, scope checked as the Bot API does."""
+        scope = self._command_scope(params.get("scope"))
         language = _text(params, "language_code")
         if not _LANGUAGE_CODE.fullmatch(language):
             raise ApiError(400, "Bad Request: invalid language code specified")
         return self._scope_key(scope), language
 
+    def _command_scope(self, scope: Any) -> JSON | None:
+        prefix = "Bad Request: can't parse BotCommandScope: "
+        if scope is None or scope == "":
+            return None
+        if isinstance(scope, str):
+            raise ApiError(400, "Bad Request: can't parse BotCommandScope JSON object")
+        if not isinstance(scope, dict):
+            raise ApiError(400, prefix + "BotCommandScope must be an Object")
+        kind = scope.get("type")
+        if not isinstance(kind, str):
+            raise ApiError(400, prefix + 'Can\'t find field "type"')
+        if kind not in _COMMAND_SCOPES:
+            raise ApiError(400, prefix + "Unsupported type specified")
+        if kind not in ("chat", "chat_administrators", "chat_member"):
+            return {"type": kind}
+        if "chat_id" not in scope:
+            raise ApiError(400, prefix + 'Can\'t find field "chat_id"')
+        if scope["chat_id"] == "":
+            raise ApiError(400, prefix + "Empty chat_id specified")
+        chat = self._resolve_chat({"chat_id": _decode("chat_id", scope["chat_id"])})
+        if kind != "chat_member":
+            return {"type": kind, "chat_id": chat["id"]}
+        user_id = scope.get("user_id")
+        if user_id is None:
+            raise ApiError(400, prefix + 'Can\'t find field "user_id"')
+        if not isinstance(user_id, int) or user_id <= 0:
+            raise ApiError(400, prefix + "Invalid user_id specified")
+        if user_id not in self._users:
+            raise ApiError(400, "Bad Request: user not found")
+        return {"type": kind, "chat_id": chat["id"], "user_id": user_id}
+
     def _set_my_commands(self, params: JSON) -> bool:
-        commands = params.get("commands", [])
-        if not isinstance(commands, list):
+        commands = params.get("commands") or []
+        if isinstance(commands, str):
             raise ApiError(400, "Bad Request: can't parse commands JSON object")
+        if not isinstance(commands, list):
+            raise ApiError(400, "Bad Request: expected an Array of BotCommand")
         if len(commands) > MAX_COMMANDS:
             raise ApiError(400, "Bad Request: BOT_COMMANDS_TOO_MUCH")
         cleaned = []
         for item in commands:
-            if not isinstance(item, dict) or not isinstance(item.get("command"), str):
+            if not isinstance(item, dict):
+                raise ApiError(400, "Bad Request: can't parse BotCommand: expected an Object")
+            if not isinstance(item.get("command"), str):
                 raise ApiError(
                     400, "Bad Request: can't parse BotCommand: Can't find field \"command\""
                 )
@@ -1632,12 +1691,50 @@ class BotApiStandIn(EditsMixin, MembersMixin, FaultsMixin):
             seen.add(result_id)
         if len(_text(params, "next_offset").encode()) > 64:
             raise ApiError(400, "Bad Request: NEXT_OFFSET_INVALID")
+        self._inline_results_button(params.get("button"))
         query_id = _text(params, "inline_query_id")
         if query_id not in self._open_inline_queries:
             raise ApiError(400, QUERY_TOO_OLD)
         self._open_inline_queries.discard(query_id)
         self._inline_answers[query_id] = params
         return True
+
+    def _inline_results_button(self, button: Any) -> None:
+        """Validate InlineQueryResultsButton as the Bot API parses it, then Telegram's checks."""
+        prefix = "Bad Request: can't parse inline query results button: "
+        if button is None or button == "":
+            return
+        if isinstance(button, str):
+            raise ApiError(400, "Bad Request: can't parse inline query results button JSON object")
+        if not isinstance(button, dict):
+            raise ApiError(400, prefix + "InlineQueryResultsButton must be an Object")
+        if "text" not in button:
+            raise ApiError(400, prefix + 'Can\'t find field "text"')
+        if not isinstance(button["text"], str):
+            raise ApiError(400, prefix + 'Field "text" must be of type String')
+        if not button["text"].strip():
+            raise ApiError(400, BUTTON_TEXT_EMPTY)
+        if "start_parameter" in button:  # wins over web_app, as in the Bot API server
+            parameter = button["start_parameter"]
+            if not isinstance(parameter, str):
+                raise ApiError(400, prefix + 'Field "start_parameter" must be of type String')
+            if not _START_PARAMETER.fullmatch(parameter):
+                raise ApiError(400, START_PARAM_INVALID)
+            return
+        if "web_app" in button:
+            web_app = button["web_app"]
+            if not isinstance(web_app, dict):
+                raise ApiError(400, prefix + 'Field "web_app" must be of type Object')
+            if not isinstance(web_app.get("url"), str):
+                raise ApiError(400, prefix + 'Can\'t find field "url"')
+            try:
+                check_link(web_app["url"], https_only=True)
+            except LinkError:
+                raise ApiError(400, WEB_APP_URL_INVALID) from None
+            return
+        raise ApiError(
+            400, prefix + "InlineQueryResultsButton must have exactly one optional field"
+        )
 
     def _inline_result(self, result: Any) -> str:
         """Validate one InlineQueryResult and return its id."""
