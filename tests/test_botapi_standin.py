@@ -1401,3 +1401,27 @@ def test_expandable_blockquotes_parse_from_html_and_entities(tg: BotApiStandIn, 
     assert explicit["entities"][0]["type"] == "expandable_blockquote"
     parsed = telegram.Message.de_json(sent, None)
     assert parsed.entities[1].type == telegram.MessageEntity.EXPANDABLE_BLOCKQUOTE
+
+
+def test_bot_status_limits_reads_in_supergroups_and_channels(tg: BotApiStandIn, api: Api) -> None:
+    """A kicked bot cannot even read a supergroup; a bot that left reads only public chats."""
+    tg.set_member(GROUP, USER, "member")
+    tg.set_bot_status(GROUP, "kicked")
+    kicked = "Forbidden: bot was kicked from the supergroup chat"
+    status, body = api("getChatMember", chat_id=GROUP, user_id=USER)
+    assert (status, body["description"]) == (403, kicked)
+    tg.set_bot_status(GROUP, "left")
+    status, body = api("getChat", chat_id=GROUP)
+    assert (status, body["description"]) == (
+        403,
+        "Forbidden: bot is not a member of the supergroup chat",
+    )
+    public = -1_006_666
+    tg.add_chat(public, username="dnws_public")
+    tg.set_bot_status(public, "left")
+    assert api.ok("getChat", chat_id="@dnws_public")["id"] == public
+    status, body = api("sendMessage", chat_id=public, text="x")
+    assert (status, body["description"]) == (
+        403,
+        "Forbidden: bot is not a member of the supergroup chat",
+    )

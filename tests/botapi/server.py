@@ -1123,8 +1123,10 @@ class BotApiStandIn(EditsMixin, MembersMixin, FaultsMixin):
 
     # -- shared validation -----------------------------------------------------------------
 
-    def _resolve_chat(self, params: JSON, *, sending: bool = False) -> JSON:
-        """The chat a call addresses, failing as Telegram does for unknown, migrated, blocked."""
+    def _resolve_chat(self, params: JSON, *, sending: bool = False, access: str = "read") -> JSON:
+        """The chat a call addresses, failing as Telegram does for unknown, migrated, blocked,
+        or where the bot's status forbids ``access`` ("read", "members", "edit", "write";
+        ``sending`` means "write")."""
         chat_id = params.get("chat_id")
         if chat_id is None or chat_id == "":
             raise ApiError(400, CHAT_ID_EMPTY)
@@ -1137,8 +1139,7 @@ class BotApiStandIn(EditsMixin, MembersMixin, FaultsMixin):
             raise ApiError(400, CHAT_NOT_FOUND)
         if sending and chat_id in self._blocked:
             raise ApiError(403, BLOCKED)
-        if sending:
-            self._check_bot_may_write(chat)
+        self._check_access(chat, "write" if sending else access)
         return chat
 
     def _formatted(
@@ -1393,7 +1394,7 @@ class BotApiStandIn(EditsMixin, MembersMixin, FaultsMixin):
 
     def _editable(self, params: JSON) -> JSON:
         """The bot's message an edit addresses, failing with Telegram's descriptions."""
-        chat = self._resolve_chat(params, sending=True)
+        chat = self._resolve_chat(params, access="edit")
         message_id = _integer(params, "message_id")
         if message_id <= 0:
             raise ApiError(400, "Bad Request: message identifier is not specified")
@@ -1649,7 +1650,7 @@ class BotApiStandIn(EditsMixin, MembersMixin, FaultsMixin):
         return self._store_bot_message(chat, params, content)
 
     def _delete_message(self, params: JSON) -> bool:
-        chat = self._resolve_chat(params)
+        chat = self._resolve_chat(params, access="edit")
         key = (chat["id"], _integer(params, "message_id"))
         message = self._messages.get(key)
         if message is None:
@@ -1883,7 +1884,7 @@ class BotApiStandIn(EditsMixin, MembersMixin, FaultsMixin):
 
     def _stop_poll(self, params: JSON) -> JSON:
         keyboard = self._inline_keyboard(params.get("reply_markup"))
-        chat = self._resolve_chat(params)
+        chat = self._resolve_chat(params, access="edit")
         message = self._messages.get((chat["id"], _integer(params, "message_id")))
         if message is None or "poll" not in message or not self._sent_by_bot(message):
             raise ApiError(400, "Bad Request: message with poll to stop not found")
