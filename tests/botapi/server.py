@@ -5,6 +5,10 @@ python-telegram-bot ``Bot`` or ``Application`` runs against it unchanged and nev
 event loop with it. It validates requests the way Telegram does and answers with Telegram's
 descriptions, so a test fails where production would; it records every call, queues fed updates
 for getUpdates, and can inject faults (429, 5xx, blocked users, migrated groups) and latency.
+
+This module holds the HTTP loop, routing, recording, chats and messages, and sending; each
+family of methods lives in its own mixin module (delivery, edits, commands, queries, polls,
+members, faults), all sharing the state that ``BotApiStandIn.__init__`` creates. See README.md.
 """
 
 from __future__ import annotations
@@ -22,17 +26,15 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.parser import BytesParser
-from email.policy import HTTP as HTTP_POLICY
 from email.utils import formatdate
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
-
-import httpx
+from urllib.parse import urlsplit
 
 from . import updates
+from .commands import CommandsMixin
+from .delivery import DeliveryMixin, Webhook
 from .edits import EditsMixin
 from .faults import BLOCKED, Delay, Fault, FaultsMixin, LostResponse
 from .html_entities import (
@@ -48,10 +50,12 @@ from .html_entities import (
     utf16_to_index,
 )
 from .members import MembersMixin
-from .protocol import JSON, ApiError
+from .polls import PollsMixin
+from .protocol import JSON, ApiError, ClientGone, Described, decode_param, read_params
 from .protocol import int_param as _integer
 from .protocol import object_param as _object
 from .protocol import text_param as _text
+from .queries import QueriesMixin
 
 # Telegram's descriptions. Most are confirmed by suites that run against the real Bot API or by
 # tdlib's source; those marked (unconfirmed) follow tdlib's style where no source was found.
@@ -62,15 +66,6 @@ CHAT_ID_EMPTY = "Bad Request: chat_id is empty"
 CHAT_NOT_FOUND = "Bad Request: chat not found"
 REPLY_NOT_FOUND = "Bad Request: message to be replied not found"
 MIGRATED = "Bad Request: group chat was upgraded to a supergroup chat"
-QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
-WEBHOOK_CONFLICT = (
-    "Conflict: can't use getUpdates method while webhook is active; "
-    "use deleteWebhook to delete the webhook first"
-)
-POLL_TERMINATED = (
-    "Conflict: terminated by other getUpdates request; "
-    "make sure that only one bot instance is running"
-)
 TEXT_BUTTONS_UNALLOWED = (
     "Bad Request: can't parse inline keyboard button: "
     "Text buttons are unallowed in the inline keyboard"
@@ -80,31 +75,9 @@ SEVERAL_BUTTON_ACTIONS = (
     "Bad Request: can't parse inline keyboard button: exactly one action field must be specified"
 )
 REPLY_MARKUP_TOO_LONG = "Bad Request: reply markup is too long"  # (unconfirmed for >100 buttons)
-WRONG_CORRECT_OPTION = "Bad Request: wrong correct option ID specified"  # (unconfirmed)
-EXPLANATION_TOO_LONG = "Bad Request: explanation length must not exceed 200"  # (unconfirmed)
-EXPLANATION_LINE_FEEDS = (
-    "Bad Request: explanation can't contain more than 2 line feeds"  # (unconfirmed)
-)
-# Telegram's server errors for an inline results button (names as MTProto reports them).
-START_PARAM_INVALID = "Bad Request: START_PARAM_INVALID"  # (unconfirmed)
-BUTTON_TEXT_EMPTY = "Bad Request: BUTTON_TEXT_INVALID"  # (unconfirmed)
-WEB_APP_URL_INVALID = "Bad Request: BUTTON_URL_INVALID"  # (unconfirmed)
-SECRET_TOKEN_INVALID = "Bad Request: secret token contains unallowed characters"  # (unconfirmed)
-
 MAX_TEXT_LENGTH = 4096
-MAX_CALLBACK_ANSWER_LENGTH = 200
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_BUTTONS = 100
-MAX_INLINE_RESULTS = 50
-MAX_RESULT_ID_BYTES = 64
-MAX_POLL_QUESTION = 300
-MAX_POLL_OPTION = 100
-MIN_POLL_OPTIONS = 1  # Bot API 10.0 (PTB 22.8) lowered this from 2.
-MAX_POLL_OPTIONS = 12  # Bot API 9.1 raised this from 10.
-MAX_EXPLANATION = 200
-MAX_COMMANDS = 100
-
-_DEFAULT_EXCLUDED_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 _CHAT_ACTIONS = frozenset(
     {
         "typing",
@@ -121,17 +94,6 @@ _CHAT_ACTIONS = frozenset(
         "record_video_note",
         "upload_video_note",
         "cancel",
-    }
-)
-_COMMAND_SCOPES = frozenset(
-    {
-        "default",
-        "all_private_chats",
-        "all_group_chats",
-        "all_chat_administrators",
-        "chat",
-        "chat_administrators",
-        "chat_member",
     }
 )
 _INPUT_ENTITY_TYPES = frozenset(
@@ -174,97 +136,10 @@ _BUTTON_STRING_FIELDS = frozenset(
 _BUTTON_OBJECT_FIELDS = frozenset(
     {"switch_inline_query_chosen_chat", "web_app", "login_url", "copy_text"}
 )
-_INLINE_RESULT_TYPES = frozenset(
-    {
-        "article",
-        "photo",
-        "gif",
-        "mpeg4_gif",
-        "video",
-        "audio",
-        "voice",
-        "document",
-        "location",
-        "venue",
-        "contact",
-        "game",
-        "sticker",
-    }
-)
-_START_PARAMETER = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
-_BOT_COMMAND = re.compile(r"[a-z0-9_]+")
-_LANGUAGE_CODE = re.compile(r"(?:[a-z]{2})?")
-_INTEGER = re.compile(r"\s*-?\d+\s*")
 _PATH = re.compile(r"/bot([^/]*)/([^/]*)")
 
+
 # How form values are typed: the Bot API reads every parameter from a string by its type.
-_INT_PARAMS = frozenset(
-    {
-        "message_id",
-        "offset",
-        "limit",
-        "timeout",
-        "user_id",
-        "cache_time",
-        "correct_option_id",
-        "open_period",
-        "close_date",
-        "message_thread_id",
-        "reply_to_message_id",
-        "max_connections",
-    }
-)
-_BOOL_PARAMS = frozenset(
-    {
-        "disable_web_page_preview",
-        "disable_notification",
-        "protect_content",
-        "allow_sending_without_reply",
-        "allow_paid_broadcast",
-        "show_alert",
-        "is_personal",
-        "is_anonymous",
-        "allows_multiple_answers",
-        "allows_revoting",
-        "is_closed",
-        "drop_pending_updates",
-        "shuffle_options",
-    }
-)
-_JSON_PARAMS = frozenset(
-    {
-        "reply_markup",
-        "entities",
-        "caption_entities",
-        "reply_parameters",
-        "link_preview_options",
-        "allowed_updates",
-        "commands",
-        "scope",
-        "results",
-        "button",
-        "options",
-        "correct_option_ids",
-        "question_entities",
-        "explanation_entities",
-        "message_ids",
-        "media",
-    }
-)
-_CHAT_ID_PARAMS = frozenset({"chat_id", "from_chat_id"})
-_UNSET: Any = object()
-
-
-@dataclass(frozen=True, slots=True)
-class UploadedFile:
-    """A file part of a multipart request, kept so tests can look at what the bot uploaded."""
-
-    filename: str
-    content_type: str
-    data: bytes
-
-
 @dataclass(frozen=True, slots=True)
 class Call:
     """One request the stand-in answered, as a test asserts on it."""
@@ -294,78 +169,8 @@ class Call:
         return self.response.get("description")
 
 
-class _ClientGone(Exception):
-    """The client of a waiting long poll hung up; there is nobody to answer."""
-
-
-@dataclass(slots=True)
-class _Described:
-    """A result that Telegram sends together with a ``description`` (the webhook methods)."""
-
-    result: Any
-    description: str
-
-
-@dataclass(slots=True)
-class _Webhook:
-    url: str
-    secret_token: str | None
-    allowed_updates: list[str] | None
-    max_connections: int
-
-
-def _decode(name: str, value: Any) -> Any:
-    """Type one parameter as the Bot API reads it; undecodable values stay raw for errors."""
-    if isinstance(value, UploadedFile):
-        return value
-    if name in _JSON_PARAMS:
-        if isinstance(value, str):
-            try:
-                return json.loads(value)
-            except ValueError:
-                return value
-        return value
-    text = value if isinstance(value, str) else json.dumps(value)
-    if name in _CHAT_ID_PARAMS or name in _INT_PARAMS:
-        return int(text) if _INTEGER.fullmatch(text) else text
-    if name in _BOOL_PARAMS:
-        return text.strip().lower() in ("true", "1")
-    return text
-
-
-def _read_params(query: str, content_type: str, body: bytes) -> dict[str, Any]:
-    """Collect parameters from the query string and a form, JSON or multipart body."""
-    params: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
-    if not body:
-        return params
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    if media_type == "application/json":
-        decoded = json.loads(body)
-        if not isinstance(decoded, dict):
-            raise ValueError("a JSON body must be an object")
-        params.update(decoded)
-    elif media_type == "multipart/form-data":
-        header = f"Content-Type: {content_type}\r\n\r\n".encode()
-        parsed = BytesParser(policy=HTTP_POLICY).parsebytes(header + body)
-        for part in parsed.iter_parts():
-            name = part.get_param("name", header="content-disposition")
-            payload = part.get_payload(decode=True) or b""
-            filename = part.get_filename()
-            if filename is None:
-                params[str(name)] = payload.decode("utf-8")
-            else:
-                params[str(name)] = UploadedFile(filename, part.get_content_type(), payload)
-    else:
-        params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-    return params
-
-
 def _without_reply(message: JSON) -> JSON:
     return {key: value for key, value in message.items() if key != "reply_to_message"}
-
-
-def _update_type(update: JSON) -> str:
-    return next((key for key in update if key != "update_id"), "")
 
 
 class _Server(socketserver.ThreadingTCPServer):
@@ -470,7 +275,15 @@ class _Handler(socketserver.StreamRequestHandler):
         return b"".join(chunks)
 
 
-class BotApiStandIn(EditsMixin, MembersMixin, FaultsMixin):
+class BotApiStandIn(
+    DeliveryMixin,
+    EditsMixin,
+    CommandsMixin,
+    QueriesMixin,
+    PollsMixin,
+    MembersMixin,
+    FaultsMixin,
+):
     """The Telegram Bot API on 127.0.0.1, strict like Telegram, scripted by the test.
 
     Use it as a context manager (or ``start()``/``stop()``), point the bot at ``base_url``, feed
@@ -541,7 +354,7 @@ class BotApiStandIn(EditsMixin, MembersMixin, FaultsMixin):
         self._allowed_updates: list[str] | None = None
         self._confirmed = 0
         self._poll_generation = 0
-        self._webhook: _Webhook | None = None
+        self._webhook: Webhook | None = None
         self._chats: dict[int, JSON] = {}
         self._usernames: dict[str, int] = {}
         self._users: dict[int, JSON] = {self.bot_user["id"]: self.bot_user}
@@ -648,89 +461,6 @@ class BotApiStandIn(EditsMixin, MembersMixin, FaultsMixin):
         with self._lock:
             self._register_chat(chat)
         return chat
-
-    def feed(self, update: JSON) -> JSON:
-        """Queue an update for getUpdates and return it, numbered if it had no update_id."""
-        with self._lock:
-            update = self._register_update(update)
-            self._pending.append(update)
-            self._updates_ready.notify_all()
-        return update
-
-    def feed_many(self, batch: list[JSON]) -> list[JSON]:
-        """Queue many updates at once (thousands for a soak) and return them numbered."""
-        with self._lock:
-            queued = [self._register_update(update) for update in batch]
-            self._pending.extend(queued)
-            self._updates_ready.notify_all()
-        return queued
-
-    def feed_raw(self, update: JSON) -> JSON:
-        """Queue an update verbatim: not validated, not registered, only numbered if it has no
-        update_id. For poison updates such as a poll_answer without option_persistent_ids."""
-        with self._lock:
-            if "update_id" in update:
-                self._next_update_id = max(self._next_update_id, int(update["update_id"]) + 1)
-            else:
-                update = {"update_id": self._next_update_id, **update}
-                self._next_update_id += 1
-            self._pending.append(update)
-            self._updates_ready.notify_all()
-        return update
-
-    async def deliver_webhook_raw(
-        self,
-        body: bytes,
-        *,
-        secret: str | None = _UNSET,
-        headers: dict[str, str] | None = None,
-        url: str | None = None,
-    ) -> httpx.Response:
-        """POST arbitrary bytes to the webhook (or ``url``): malformed bodies, null, [], 123."""
-        with self._lock:
-            webhook = self._webhook
-        if webhook is None and url is None:
-            raise RuntimeError("no webhook is set; the bot has not called setWebhook")
-        sent = {"Content-Type": "application/json"}
-        token = (webhook.secret_token if webhook else None) if secret is _UNSET else secret
-        if token is not None:
-            sent["X-Telegram-Bot-Api-Secret-Token"] = token
-        sent.update(headers or {})
-        target = url or (webhook.url if webhook else "")
-        async with httpx.AsyncClient(timeout=10) as client:
-            return await client.post(target, content=body, headers=sent)
-
-    async def deliver_webhook(self, update: JSON, *, secret: str | None = _UNSET) -> int:
-        """POST an update to the webhook setWebhook registered; return the HTTP status.
-
-        ``secret`` defaults to the registered secret_token; pass another value (or None to send
-        no header) to check that the bot rejects forged deliveries.
-        """
-        url, headers, body = self._prepare_delivery(update, secret)
-        async with httpx.AsyncClient(timeout=10) as client:
-            response = await client.post(url, content=body, headers=headers)
-        return response.status_code
-
-    def deliver_webhook_sync(self, update: JSON, *, secret: str | None = _UNSET) -> int:
-        """``deliver_webhook`` for code without an event loop (the bot must run elsewhere)."""
-        url, headers, body = self._prepare_delivery(update, secret)
-        with httpx.Client(timeout=10) as client:
-            response = client.post(url, content=body, headers=headers)
-        return response.status_code
-
-    def _prepare_delivery(
-        self, update: JSON, secret: str | None
-    ) -> tuple[str, dict[str, str], bytes]:
-        with self._lock:
-            if self._webhook is None:
-                raise RuntimeError("no webhook is set; the bot has not called setWebhook")
-            body = json.dumps(self._register_update(update)).encode()
-            webhook = self._webhook
-        headers = {"Content-Type": "application/json"}
-        token = webhook.secret_token if secret is _UNSET else secret
-        if token is not None:
-            headers["X-Telegram-Bot-Api-Secret-Token"] = token
-        return webhook.url, headers, body
 
     def block(self, chat_id: int) -> None:
         """Make the user of a private chat block the bot: sends answer 403 until unblock()."""
@@ -855,43 +585,6 @@ class BotApiStandIn(EditsMixin, MembersMixin, FaultsMixin):
         wanted = f"{count} calls of {method}" if count else f"a new matching call of {method}"
         return f"no {wanted} within {timeout}s; calls so far: {seen}"
 
-    @property
-    def allowed_updates(self) -> list[str] | None:
-        """The allowed_updates last requested by getUpdates or setWebhook (None = default)."""
-        with self._lock:
-            return None if self._allowed_updates is None else list(self._allowed_updates)
-
-    def update_offsets(self) -> list[int | None]:
-        """The ``offset`` each getUpdates call passed, oldest first (None when it passed none)."""
-        with self._lock:
-            calls = list(self._calls_by_method.get("getupdates", ()))
-        return [call.params.get("offset") for call in calls]
-
-    @property
-    def confirmed_update_id(self) -> int:
-        """The highest update_id that a getUpdates offset confirmed (0 before any)."""
-        with self._lock:
-            return self._confirmed
-
-    def subscribed(self, update: JSON | str) -> bool:
-        """Whether Telegram would deliver this update (or update type) under allowed_updates."""
-        kind = update if isinstance(update, str) else _update_type(update)
-        with self._lock:
-            allowed = self._allowed_updates
-        return kind in allowed if allowed else kind not in _DEFAULT_EXCLUDED_UPDATES
-
-    @property
-    def pending_updates(self) -> int:
-        """Updates queued but not yet confirmed by a getUpdates offset."""
-        with self._lock:
-            return len(self._pending)
-
-    @property
-    def webhook_url(self) -> str | None:
-        """The URL setWebhook registered, or None."""
-        with self._lock:
-            return None if self._webhook is None else self._webhook.url
-
     def chat(self, chat_id: int) -> JSON | None:
         """The known Chat object for an id."""
         with self._lock:
@@ -909,31 +602,6 @@ class BotApiStandIn(EditsMixin, MembersMixin, FaultsMixin):
             while ids and (chat_id, ids[-1]) not in self._messages:
                 ids.pop()
             return self._messages[(chat_id, ids[-1])] if ids else None
-
-    def poll(self, poll_id: str) -> JSON | None:
-        """A poll the bot sent, with the votes fed so far."""
-        with self._lock:
-            return self._polls.get(poll_id)
-
-    def callback_answer(self, query_id: str) -> JSON | None:
-        """The answerCallbackQuery parameters the bot gave a callback query."""
-        with self._lock:
-            return self._callback_answers.get(query_id)
-
-    def inline_answer(self, query_id: str) -> JSON | None:
-        """The answerInlineQuery parameters the bot gave an inline query."""
-        with self._lock:
-            return self._inline_answers.get(query_id)
-
-    def commands(self, scope: JSON | None = None, language_code: str = "") -> list[JSON]:
-        """The command list the bot set for a scope and language."""
-        with self._lock:
-            return list(self._commands.get((self._scope_key(scope), language_code), []))
-
-    def bot_description(self, language_code: str = "", *, short: bool = False) -> str:
-        """The description (or short description) the bot set for a language."""
-        with self._lock:
-            return self._descriptions.get(("short" if short else "long", language_code), "")
 
     # -- registration of fed updates -------------------------------------------------------
 
@@ -1015,27 +683,6 @@ class BotApiStandIn(EditsMixin, MembersMixin, FaultsMixin):
         if "migrate_to_chat_id" in message:
             self._migrate(chat["id"], message["migrate_to_chat_id"])
 
-    def _register_vote(self, answer: JSON) -> None:
-        self._register_user(answer["user"])
-        poll = self._polls.get(answer["poll_id"])
-        if poll is None:
-            return
-        if poll["is_anonymous"]:
-            raise ValueError("Telegram sends poll_answer updates only for non-anonymous polls")
-        options = [dict(option) for option in poll["options"]]
-        for option_id in answer["option_ids"]:
-            options[option_id]["voter_count"] += 1
-        votes = 1 if answer["option_ids"] else 0
-        self._replace_poll(
-            poll | {"options": options, "total_voter_count": poll["total_voter_count"] + votes}
-        )
-
-    def _replace_poll(self, poll: JSON) -> None:
-        """Store a new version of a poll; stored objects are never changed in place."""
-        self._polls[poll["id"]] = poll
-        key = self._poll_messages[poll["id"]]
-        self._messages[key] = self._messages[key] | {"poll": poll}
-
     def _migrate(self, chat_id: int, new_chat_id: int) -> JSON:
         old = self._chats.get(chat_id, {"title": "DNWS study group"})
         chat = updates.group_chat(new_chat_id, title=old.get("title", ""), chat_type="supergroup")
@@ -1064,7 +711,7 @@ class BotApiStandIn(EditsMixin, MembersMixin, FaultsMixin):
         with self._lock:
             try:
                 status, response = self._respond(handler, params, name)
-            except _ClientGone:
+            except ClientGone:
                 return None
             payload = json.dumps(response, ensure_ascii=False).encode()
             lost = self._take_scripted(self._lost, name, params) if status == 200 else None
@@ -1096,10 +743,10 @@ class BotApiStandIn(EditsMixin, MembersMixin, FaultsMixin):
             return route.group(2), ApiError(404, "Not Found"), {}
         name, handler = entry
         try:
-            raw = _read_params(parts.query, content_type, body)
+            raw = read_params(parts.query, content_type, body)
         except ValueError as error:
             return name, ApiError(400, f"Bad Request: can't parse request body: {error}"), {}
-        return name, handler, {key: _decode(key, value) for key, value in raw.items()}
+        return name, handler, {key: decode_param(key, value) for key, value in raw.items()}
 
     def _respond(
         self, handler: Callable[[JSON], Any] | ApiError, params: JSON, name: str
@@ -1112,12 +759,12 @@ class BotApiStandIn(EditsMixin, MembersMixin, FaultsMixin):
             result = handler(params)
         except ApiError as error:
             return error.status, error.response()
-        except _ClientGone:
+        except ClientGone:
             raise
         except Exception as error:  # a stand-in bug: answer like Telegram's 500, report later
             self.errors.append(error)
             return 500, ApiError(500, "Internal Server Error").response()
-        if isinstance(result, _Described):
+        if isinstance(result, Described):
             return 200, {"ok": True, "result": result.result, "description": result.description}
         return 200, {"ok": True, "result": result}
 
@@ -1423,218 +1070,6 @@ class BotApiStandIn(EditsMixin, MembersMixin, FaultsMixin):
             "has_main_web_app": False,
         }
 
-    def _get_updates(self, params: JSON) -> list[JSON]:
-        """Long-poll like Telegram: confirm by offset, filter, wait up to timeout."""
-        if self._webhook is not None:
-            raise ApiError(409, WEBHOOK_CONFLICT)
-        allowed = params.get("allowed_updates")
-        if isinstance(allowed, list):
-            self._allowed_updates = [str(kind) for kind in allowed] or None
-        offset = _integer(params, "offset")
-        limit = _integer(params, "limit")
-        limit = 100 if limit <= 0 else min(limit, 100)
-        timeout = max(0, min(_integer(params, "timeout"), 50))
-        self._poll_generation += 1
-        generation = self._poll_generation
-        self._updates_ready.notify_all()
-        if offset < 0:
-            while len(self._pending) > -offset:
-                self._pending.popleft()
-        if offset > 0:
-            self._confirmed = max(self._confirmed, offset - 1)
-        while self._pending and self._pending[0]["update_id"] < offset:
-            self._pending.popleft()
-        deadline = time.monotonic() + timeout
-        while True:
-            batch = self._deliverable(limit)
-            remaining = deadline - time.monotonic()
-            if batch or remaining <= 0 or self._stopping.is_set():
-                return batch
-            # Wake at least twice a second to notice a client that hung up.
-            self._updates_ready.wait(min(remaining, 0.5))
-            if not self._request.client_alive():
-                raise _ClientGone
-            if self._poll_generation != generation:
-                raise ApiError(409, POLL_TERMINATED)
-
-    def _deliverable(self, limit: int) -> list[JSON]:
-        """The first ``limit`` pending updates the bot subscribed to; drop the others."""
-        allowed = self._allowed_updates
-        batch: list[JSON] = []
-        index = 0
-        while index < len(self._pending) and len(batch) < limit:
-            kind = _update_type(self._pending[index])
-            wanted = kind in allowed if allowed else kind not in _DEFAULT_EXCLUDED_UPDATES
-            if wanted:
-                batch.append(self._pending[index])
-                index += 1
-            else:
-                del self._pending[index]
-        return batch
-
-    def _set_webhook(self, params: JSON) -> _Described:
-        url = _text(params, "url")
-        if not url:
-            return self._delete_webhook(params)
-        scheme = urlsplit(url).scheme.lower()
-        if scheme not in ("http", "https") or not urlsplit(url).hostname:
-            raise ApiError(
-                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
-            )
-        secret = params.get("secret_token")
-        if secret is not None and secret != "" and not _SECRET_TOKEN.fullmatch(str(secret)):
-            raise ApiError(400, SECRET_TOKEN_INVALID)
-        allowed = params.get("allowed_updates")
-        if isinstance(allowed, list):
-            self._allowed_updates = [str(kind) for kind in allowed] or None
-        if params.get("drop_pending_updates"):
-            self._pending.clear()
-        new = _Webhook(
-            url, secret or None, self._allowed_updates, _integer(params, "max_connections") or 40
-        )
-        unchanged = self._webhook == new
-        self._webhook = new
-        self._updates_ready.notify_all()
-        return _Described(True, "Webhook is already set" if unchanged else "Webhook was set")
-
-    def _delete_webhook(self, params: JSON) -> _Described:
-        if params.get("drop_pending_updates"):
-            self._pending.clear()
-        if self._webhook is None:
-            return _Described(True, "Webhook is already deleted")
-        self._webhook = None
-        return _Described(True, "Webhook was deleted")
-
-    def _get_webhook_info(self, params: JSON) -> JSON:
-        info: JSON = {
-            "url": "" if self._webhook is None else self._webhook.url,
-            "has_custom_certificate": False,
-            "pending_update_count": len(self._pending),
-        }
-        if self._webhook is not None:
-            info["max_connections"] = self._webhook.max_connections
-            info["ip_address"] = "127.0.0.1"
-            if self._webhook.allowed_updates is not None:
-                info["allowed_updates"] = self._webhook.allowed_updates
-        return info
-
-    def _scope_key(self, scope: JSON | None) -> str:
-        if scope is not None and "chat_id" in scope:  # a test may name the chat by @username
-            chat_id = scope["chat_id"]
-            if isinstance(chat_id, str):
-                chat_id = self._usernames.get(chat_id.lower().removeprefix("@"), chat_id)
-            scope = scope | {"chat_id": chat_id}
-        return json.dumps(scope or {"type": "default"}, sort_keys=True)
-
-    def _commands_target(self, params: JSON) -> tuple[str, str]:
-        """The (scope, language) key of a command list, scope checked as the Bot API does."""
-        scope = self._command_scope(params.get("scope"))
-        language = _text(params, "language_code")
-        if not _LANGUAGE_CODE.fullmatch(language):
-            raise ApiError(400, "Bad Request: invalid language code specified")
-        return self._scope_key(scope), language
-
-    def _command_scope(self, scope: Any) -> JSON | None:
-        prefix = "Bad Request: can't parse BotCommandScope: "
-        if scope is None or scope == "":
-            return None
-        if isinstance(scope, str):
-            raise ApiError(400, "Bad Request: can't parse BotCommandScope JSON object")
-        if not isinstance(scope, dict):
-            raise ApiError(400, prefix + "BotCommandScope must be an Object")
-        kind = scope.get("type")
-        if not isinstance(kind, str):
-            raise ApiError(400, prefix + 'Can\'t find field "type"')
-        if kind not in _COMMAND_SCOPES:
-            raise ApiError(400, prefix + "Unsupported type specified")
-        if kind not in ("chat", "chat_administrators", "chat_member"):
-            return {"type": kind}
-        if "chat_id" not in scope:
-            raise ApiError(400, prefix + 'Can\'t find field "chat_id"')
-        if scope["chat_id"] == "":
-            raise ApiError(400, prefix + "Empty chat_id specified")
-        chat = self._resolve_chat({"chat_id": _decode("chat_id", scope["chat_id"])})
-        if kind != "chat_member":
-            return {"type": kind, "chat_id": chat["id"]}
-        user_id = scope.get("user_id")
-        if user_id is None:
-            raise ApiError(400, prefix + 'Can\'t find field "user_id"')
-        if not isinstance(user_id, int) or user_id <= 0:
-            raise ApiError(400, prefix + "Invalid user_id specified")
-        if user_id not in self._users:
-            raise ApiError(400, "Bad Request: user not found")
-        return {"type": kind, "chat_id": chat["id"], "user_id": user_id}
-
-    def _set_my_commands(self, params: JSON) -> bool:
-        commands = params.get("commands") or []
-        if isinstance(commands, str):
-            raise ApiError(400, "Bad Request: can't parse commands JSON object")
-        if not isinstance(commands, list):
-            raise ApiError(400, "Bad Request: expected an Array of BotCommand")
-        if len(commands) > MAX_COMMANDS:
-            raise ApiError(400, "Bad Request: BOT_COMMANDS_TOO_MUCH")
-        cleaned = []
-        for item in commands:
-            if not isinstance(item, dict):
-                raise ApiError(400, "Bad Request: can't parse BotCommand: expected an Object")
-            if not isinstance(item.get("command"), str):
-                raise ApiError(
-                    400, "Bad Request: can't parse BotCommand: Can't find field \"command\""
-                )
-            if not isinstance(item.get("description"), str):
-                raise ApiError(
-                    400, "Bad Request: can't parse BotCommand: Can't find field \"description\""
-                )
-            command = item["command"].strip().removeprefix("/")
-            description = item["description"].strip()
-            if not command:
-                raise ApiError(400, "Bad Request: command must be non-empty")
-            if len(command) > 32:
-                raise ApiError(400, "Bad Request: command length must not exceed 32")
-            if not description:
-                raise ApiError(400, "Bad Request: command description must be non-empty")
-            if len(description) > 256:
-                raise ApiError(400, "Bad Request: command description length must not exceed 256")
-            if not _BOT_COMMAND.fullmatch(command):
-                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
-            cleaned.append({"command": command, "description": description})
-        key = self._commands_target(params)
-        if cleaned:
-            self._commands[key] = cleaned
-        else:
-            self._commands.pop(key, None)
-        return True
-
-    def _get_my_commands(self, params: JSON) -> list[JSON]:
-        return self._commands.get(self._commands_target(params), [])
-
-    def _delete_my_commands(self, params: JSON) -> bool:
-        self._commands.pop(self._commands_target(params), None)
-        return True
-
-    def _set_description(self, params: JSON, field: str, kind: str, limit: int) -> bool:
-        language = _text(params, "language_code")
-        if not _LANGUAGE_CODE.fullmatch(language):
-            raise ApiError(400, "Bad Request: invalid language code specified")
-        text = _text(params, field).strip()
-        if len(text) > limit:
-            raise ApiError(400, f"Bad Request: bot {field.replace('_', ' ')} is too long")
-        self._descriptions[(kind, language)] = text
-        return True
-
-    def _set_my_description(self, params: JSON) -> bool:
-        return self._set_description(params, "description", "long", 512)
-
-    def _get_my_description(self, params: JSON) -> JSON:
-        return {"description": self._descriptions.get(("long", _text(params, "language_code")), "")}
-
-    def _set_my_short_description(self, params: JSON) -> bool:
-        return self._set_description(params, "short_description", "short", 120)
-
-    def _get_my_short_description(self, params: JSON) -> JSON:
-        key = ("short", _text(params, "language_code"))
-        return {"short_description": self._descriptions.get(key, "")}
-
     def _send_message(self, params: JSON) -> JSON:
         keyboard = self._inline_keyboard(params.get("reply_markup"))
         text, entities = self._message_text(params)
@@ -1667,237 +1102,6 @@ class BotApiStandIn(EditsMixin, MembersMixin, FaultsMixin):
             raise ApiError(400, "Bad Request: wrong parameter action in request")
         self._resolve_chat(params, sending=True)
         return True
-
-    def _answer_callback_query(self, params: JSON) -> bool:
-        if len(_text(params, "text")) > MAX_CALLBACK_ANSWER_LENGTH:
-            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
-        query_id = _text(params, "callback_query_id")
-        if query_id not in self._open_callback_queries:
-            raise ApiError(400, QUERY_TOO_OLD)
-        self._open_callback_queries.discard(query_id)
-        self._callback_answers[query_id] = params
-        return True
-
-    def _answer_inline_query(self, params: JSON) -> bool:
-        results = params.get("results")
-        if not isinstance(results, list):
-            raise ApiError(400, "Bad Request: can't parse inline query results JSON object")
-        if len(results) > MAX_INLINE_RESULTS:
-            raise ApiError(400, "Bad Request: RESULTS_TOO_MUCH")
-        seen: set[str] = set()
-        for result in results:
-            result_id = self._inline_result(result)
-            if result_id in seen:
-                raise ApiError(400, "Bad Request: RESULT_ID_DUPLICATE")
-            seen.add(result_id)
-        if len(_text(params, "next_offset").encode()) > 64:
-            raise ApiError(400, "Bad Request: NEXT_OFFSET_INVALID")
-        self._inline_results_button(params.get("button"))
-        query_id = _text(params, "inline_query_id")
-        if query_id not in self._open_inline_queries:
-            raise ApiError(400, QUERY_TOO_OLD)
-        self._open_inline_queries.discard(query_id)
-        self._inline_answers[query_id] = params
-        return True
-
-    def _inline_results_button(self, button: Any) -> None:
-        """Validate InlineQueryResultsButton as the Bot API parses it, then Telegram's checks."""
-        prefix = "Bad Request: can't parse inline query results button: "
-        if button is None or button == "":
-            return
-        if isinstance(button, str):
-            raise ApiError(400, "Bad Request: can't parse inline query results button JSON object")
-        if not isinstance(button, dict):
-            raise ApiError(400, prefix + "InlineQueryResultsButton must be an Object")
-        if "text" not in button:
-            raise ApiError(400, prefix + 'Can\'t find field "text"')
-        if not isinstance(button["text"], str):
-            raise ApiError(400, prefix + 'Field "text" must be of type String')
-        if not button["text"].strip():
-            raise ApiError(400, BUTTON_TEXT_EMPTY)
-        if "start_parameter" in button:  # wins over web_app, as in the Bot API server
-            parameter = button["start_parameter"]
-            if not isinstance(parameter, str):
-                raise ApiError(400, prefix + 'Field "start_parameter" must be of type String')
-            if not _START_PARAMETER.fullmatch(parameter):
-                raise ApiError(400, START_PARAM_INVALID)
-            return
-        if "web_app" in button:
-            web_app = button["web_app"]
-            if not isinstance(web_app, dict):
-                raise ApiError(400, prefix + 'Field "web_app" must be of type Object')
-            if not isinstance(web_app.get("url"), str):
-                raise ApiError(400, prefix + 'Can\'t find field "url"')
-            try:
-                check_link(web_app["url"], https_only=True)
-            except LinkError:
-                raise ApiError(400, WEB_APP_URL_INVALID) from None
-            return
-        raise ApiError(
-            400, prefix + "InlineQueryResultsButton must have exactly one optional field"
-        )
-
-    def _inline_result(self, result: Any) -> str:
-        """Validate one InlineQueryResult and return its id."""
-        prefix = "Bad Request: can't parse inline query result: "
-        if not isinstance(result, dict):
-            raise ApiError(400, prefix + "InlineQueryResult must be an Object")
-        for field in ("type", "id"):
-            if not isinstance(result.get(field), str):
-                raise ApiError(400, prefix + f'Can\'t find field "{field}"')
-        if result["type"] not in _INLINE_RESULT_TYPES:
-            raise ApiError(400, prefix + "Unsupported type specified")
-        if not 1 <= len(result["id"].encode()) <= MAX_RESULT_ID_BYTES:
-            raise ApiError(400, "Bad Request: RESULT_ID_INVALID")
-        self._inline_keyboard(result.get("reply_markup"))
-        if result["type"] == "article":
-            for field in ("title", "input_message_content"):
-                if field not in result:
-                    raise ApiError(400, prefix + f'Can\'t find field "{field}"')
-        content = result.get("input_message_content")
-        if isinstance(content, dict) and "message_text" in content:
-            self._message_text({**content, "text": content["message_text"]})
-        elif content is not None and not isinstance(content, dict):
-            raise ApiError(400, prefix + "InputMessageContent must be an Object")
-        return result["id"]
-
-    def _send_poll(self, params: JSON) -> JSON:
-        keyboard = self._inline_keyboard(params.get("reply_markup"))
-        question, question_spans = self._formatted(
-            _text(params, "question"),
-            _text(params, "question_parse_mode"),
-            params.get("question_entities"),
-        )
-        if len(question) > MAX_POLL_QUESTION:
-            raise ApiError(
-                400, f"Bad Request: poll question length must not exceed {MAX_POLL_QUESTION}"
-            )
-        options = self._poll_options(params.get("options"))
-        kind = _text(params, "type") or "regular"
-        if kind not in ("regular", "quiz"):
-            raise ApiError(400, "Bad Request: unsupported poll type specified")
-        poll: JSON = {
-            "id": str(next(self._poll_ids)),
-            "question": question,
-            "options": options,
-            "total_voter_count": 0,
-            "is_closed": bool(params.get("is_closed")),
-            "is_anonymous": params.get("is_anonymous", True),
-            "type": kind,
-            "allows_multiple_answers": bool(params.get("allows_multiple_answers"))
-            and kind == "regular",
-            "allows_revoting": params.get("allows_revoting", kind == "regular"),
-            "members_only": False,
-        }
-        custom_emoji = [span for span in question_spans if span.type == "custom_emoji"]
-        if custom_emoji:
-            poll["question_entities"] = to_bot_api(question, custom_emoji)
-        if kind == "quiz":
-            poll["correct_option_ids"] = self._correct_options(params, len(options))
-            explanation = self._explanation(params)
-            if explanation is not None:
-                poll.update(explanation)
-        for field in ("open_period", "close_date"):
-            if _integer(params, field):
-                poll[field] = params[field]
-        chat = self._resolve_chat(params, sending=True)
-        content: JSON = {"poll": poll}
-        if keyboard is not None:
-            content["reply_markup"] = keyboard
-        message = self._store_bot_message(chat, params, content)
-        self._polls[poll["id"]] = poll
-        self._poll_messages[poll["id"]] = (chat["id"], message["message_id"])
-        return message
-
-    def _poll_options(self, options: Any) -> list[JSON]:
-        if options is None or isinstance(options, str):
-            raise ApiError(400, "Bad Request: can't parse options JSON object")
-        if not isinstance(options, list):
-            raise ApiError(400, "Bad Request: expected an Array of InputPollOption")
-        if len(options) < MIN_POLL_OPTIONS:
-            raise ApiError(400, "Bad Request: poll must have at least one answer option")
-        if len(options) > MAX_POLL_OPTIONS:
-            raise ApiError(
-                400, f"Bad Request: poll can't have more than {MAX_POLL_OPTIONS} options"
-            )
-        result = []
-        for index, option in enumerate(options):
-            if isinstance(option, str):
-                option = {"text": option}
-            if not isinstance(option, dict):
-                raise ApiError(
-                    400,
-                    "Bad Request: can't parse InputPollOption: Expected InputPollOption to be an Object",
-                )
-            if not isinstance(option.get("text"), str):
-                raise ApiError(
-                    400, "Bad Request: can't parse InputPollOption: Can't find field \"text\""
-                )
-            text, spans = self._formatted(
-                option["text"], str(option.get("text_parse_mode", "")), option.get("text_entities")
-            )
-            if len(text) > MAX_POLL_OPTION:
-                raise ApiError(
-                    400, f"Bad Request: poll options length must not exceed {MAX_POLL_OPTION}"
-                )
-            rendered: JSON = {"persistent_id": str(index), "text": text, "voter_count": 0}
-            custom_emoji = [span for span in spans if span.type == "custom_emoji"]
-            if custom_emoji:
-                rendered["text_entities"] = to_bot_api(text, custom_emoji)
-            result.append(rendered)
-        return result
-
-    def _correct_options(self, params: JSON, option_count: int) -> list[int]:
-        ids = params.get("correct_option_ids")
-        if ids is None and "correct_option_id" in params:
-            ids = [params["correct_option_id"]]
-        if (
-            not isinstance(ids, list)
-            or not ids
-            or any(not isinstance(i, int) or not 0 <= i < option_count for i in ids)
-            or ids != sorted(set(ids))
-        ):
-            raise ApiError(400, WRONG_CORRECT_OPTION)
-        return ids
-
-    def _explanation(self, params: JSON) -> JSON | None:
-        raw = _text(params, "explanation")
-        if not raw:
-            return None
-        text, spans = self._formatted(
-            raw,
-            _text(params, "explanation_parse_mode"),
-            params.get("explanation_entities"),
-            allow_empty=True,
-        )
-        if len(text) > MAX_EXPLANATION:
-            raise ApiError(400, EXPLANATION_TOO_LONG)
-        if text.count("\n") > 2:
-            raise ApiError(400, EXPLANATION_LINE_FEEDS)
-        if not text:
-            return None
-        explanation: JSON = {"explanation": text}
-        entities = self._entities(text, spans)
-        if entities:
-            explanation["explanation_entities"] = entities
-        return explanation
-
-    def _stop_poll(self, params: JSON) -> JSON:
-        keyboard = self._inline_keyboard(params.get("reply_markup"))
-        chat = self._resolve_chat(params, access="edit")
-        message = self._messages.get((chat["id"], _integer(params, "message_id")))
-        if message is None or "poll" not in message or not self._sent_by_bot(message):
-            raise ApiError(400, "Bad Request: message with poll to stop not found")
-        poll = message["poll"]
-        if poll["is_closed"]:
-            raise ApiError(400, "Bad Request: poll has already been closed")
-        closed = poll | {"is_closed": True}
-        self._replace_poll(closed)
-        if keyboard is not None:
-            self._replace_message(
-                self._messages[(chat["id"], message["message_id"])] | {"reply_markup": keyboard}
-            )
-        return closed
 
     def _get_chat(self, params: JSON) -> JSON:
         chat = self._resolve_chat(params)
