@@ -1425,3 +1425,27 @@ def test_bot_status_limits_reads_in_supergroups_and_channels(tg: BotApiStandIn, 
         403,
         "Forbidden: bot is not a member of the supergroup chat",
     )
+
+
+async def test_ptb_receives_every_update_kind_with_allowed_updates(tg: BotApiStandIn) -> None:
+    """PTB's get_updates parses edited messages, channel posts, member and reaction updates."""
+    tg.add_chat(USER)
+    async with telegram.Bot(tg.token, base_url=tg.base_url) as bot:
+        answer = await bot.send_message(USER, "answer")
+        _feed_every_kind(tg, answer.to_dict())
+        got = await bot.get_updates(allowed_updates=telegram.Update.ALL_TYPES)
+    assert len(got) == 8
+    reaction = got[5].message_reaction
+    assert reaction is not None and reaction.new_reaction[0].emoji == "👍"
+    assert got[3].my_chat_member.new_chat_member.status == "administrator"
+    assert got[2].edited_channel_post.text == "post, edited"
+
+
+def test_reactions_in_groups_need_an_administrator_bot(tg: BotApiStandIn) -> None:
+    """Feeding a group reaction while the bot is a plain member is refused, as Telegram never sends it."""
+    question = tg.feed(updates.group_text(GROUP, USER, "質問"))["message"]
+    tg.set_bot_status(GROUP, "member")
+    with pytest.raises(ValueError, match="administrator"):
+        tg.feed(updates.message_reaction(question, OTHER_USER, new=["👍"]))
+    tg.set_bot_status(GROUP, "administrator")
+    assert tg.feed(updates.message_reaction(question, OTHER_USER, new=["👍"]))["update_id"]

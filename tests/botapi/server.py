@@ -635,7 +635,14 @@ class BotApiStandIn(
                 self._inline_messages.setdefault(chosen["inline_message_id"], {})
         for key in ("message_reaction", "message_reaction_count"):
             if key in update:
-                self._register_chat(update[key]["chat"])
+                chat = update[key]["chat"]
+                bot = self._members.get(chat["id"], {}).get(self.bot_user["id"], {})
+                if chat["type"] != "private" and bot.get("status", "administrator") not in (
+                    "administrator",
+                    "creator",
+                ):
+                    raise ValueError("Telegram sends reaction updates only to administrator bots")
+                self._register_chat(chat)
                 if "user" in update[key]:
                     self._register_user(update[key]["user"])
                 if "actor_chat" in update[key]:
