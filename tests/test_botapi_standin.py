@@ -795,3 +795,657 @@ async def test_real_ptb_bot_round_trip(tg: BotApiStandIn) -> None:
     assert call.params["reply_markup"] == {
         "inline_keyboard": [[{"text": "次へ", "callback_data": "next"}]]
     }
+
+
+# -- faults for durability tests --------------------------------------------------------------
+
+
+def test_flood_answers_429_to_the_next_sends_only(tg: BotApiStandIn, api: Api) -> None:
+    """A 429 storm hits the next N sending calls with retry_after; other methods pass."""
+    tg.add_chat(USER)
+    tg.flood(3, retry_after=2)
+    assert api.ok("getMe")["is_bot"] is True
+    for _ in range(3):
+        status, body = api("sendMessage", chat_id=USER, text="hi")
+        assert (status, body["parameters"]) == (429, {"retry_after": 2})
+    assert api.ok("sendMessage", chat_id=USER, text="hi")["text"] == "hi"
+    assert [call.status for call in tg.calls("sendMessage")] == [429, 429, 429, 200]
+    assert tg.last_message(USER)["text"] == "hi"
+
+
+def test_dropped_response_still_sends_and_a_retry_duplicates(tg: BotApiStandIn, api: Api) -> None:
+    """A dropped response closes the connection after the message was sent; resending duplicates."""
+    tg.add_chat(USER)
+    question = tg.feed(updates.private_text(USER, USER, "核とは?"))["message"]
+    tg.drop_response("sendMessage")
+    reply = {
+        "chat_id": USER,
+        "text": "answer",
+        "reply_parameters": {"message_id": question["message_id"]},
+    }
+    with pytest.raises(httpx.RemoteProtocolError):
+        api("sendMessage", **reply)
+    assert tg.last_message(USER)["text"] == "answer"
+    assert tg.calls("sendMessage")[0].fate == "dropped"
+    assert tg.duplicate_sends() == {}
+    api.ok("sendMessage", **reply)
+    assert tg.duplicate_sends() == {(USER, "answer", question["message_id"]): 2}
+    api.ok("sendMessage", chat_id=USER, text="answer")
+    assert tg.duplicate_sends() == {(USER, "answer", question["message_id"]): 2}
+
+
+def test_late_response_outlasts_the_clients_timeout(tg: BotApiStandIn) -> None:
+    """A response delayed after processing makes the client time out on a message that was sent."""
+    tg.add_chat(USER)
+    tg.delay_response("sendMessage", 1.0)
+    with httpx.Client(base_url=f"{tg.base_url}{tg.token}", timeout=0.2) as client:
+        with pytest.raises(httpx.ReadTimeout):
+            client.post("/sendMessage", json={"chat_id": USER, "text": "slow"})
+        assert tg.last_message(USER)["text"] == "slow"
+        assert tg.calls("sendMessage")[0].fate == "late"
+
+
+def test_raw_update_is_delivered_verbatim(tg: BotApiStandIn, api: Api) -> None:
+    """feed_raw queues a poison update python-telegram-bot cannot parse, numbered in sequence."""
+    before = tg.feed(updates.private_text(USER, USER, "before"))
+    poison = tg.feed_raw(
+        {"poll_answer": {"poll_id": "1", "user": updates.user(USER), "option_ids": [0]}}
+    )
+    after = tg.feed(updates.private_text(USER, USER, "after"))
+    got = api.ok("getUpdates")
+    assert got == [before, poison, after]
+    assert before["update_id"] < poison["update_id"] < after["update_id"]
+    with pytest.raises(TypeError, match="option_persistent_ids"):
+        telegram.Update.de_json(got[1], None)
+
+
+def test_offsets_are_recorded_and_thousands_queue_at_once(tg: BotApiStandIn, api: Api) -> None:
+    """Each getUpdates offset is kept for the test; feed_many queues thousands in one call."""
+    fed = tg.feed_many([updates.private_text(USER, USER, str(i)) for i in range(3000)])
+    assert tg.pending_updates == 3000
+    first = api.ok("getUpdates", limit=100)
+    assert [update["update_id"] for update in first] == [u["update_id"] for u in fed[:100]]
+    api.ok("getUpdates", offset=first[-1]["update_id"] + 1, limit=1)
+    assert tg.update_offsets() == [None, first[-1]["update_id"] + 1]
+    assert tg.confirmed_update_id == first[-1]["update_id"]
+    assert tg.pending_updates == 2900
+
+
+class _RawReceiver(BaseHTTPRequestHandler):
+    bodies: list[bytes] = []  # noqa: RUF012 - test-local record
+
+    def do_POST(self) -> None:
+        self.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
+        self.send_response(400)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+async def test_raw_webhook_bodies_reach_the_bot_unchanged(tg: BotApiStandIn, api: Api) -> None:
+    """deliver_webhook_raw posts any bytes with the registered secret and returns the response."""
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), _RawReceiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
+        api.ok("setWebhook", url=url, secret_token="s3cret")
+        for body in (b"null", b"[]", b"123", b"{"):
+            assert (await tg.deliver_webhook_raw(body)).status_code == 400
+    finally:
+        receiver.shutdown()
+        receiver.server_close()
+    assert _RawReceiver.bodies == [b"null", b"[]", b"123", b"{"]
+
+
+# -- chat members -----------------------------------------------------------------------------
+
+
+def test_chat_member_statuses_are_configured_per_chat_and_counted(
+    tg: BotApiStandIn, api: Api
+) -> None:
+    """getChatMember answers the status a test set, 'left' for strangers, and calls are counted."""
+    tg.set_member(GROUP, USER, "creator")
+    tg.set_member(GROUP, OTHER_USER, "restricted", until_date=1_900_000_000)
+    tg.set_member(GROUP, 7_003, "kicked")
+    tg.set_member(-1_009_999, USER, "member")
+    assert api.ok("getChatMember", chat_id=GROUP, user_id=USER)["status"] == "creator"
+    restricted = api.ok("getChatMember", chat_id=GROUP, user_id=OTHER_USER)
+    assert (restricted["status"], restricted["until_date"]) == ("restricted", 1_900_000_000)
+    assert api.ok("getChatMember", chat_id=GROUP, user_id=7_003)["status"] == "kicked"
+    assert api.ok("getChatMember", chat_id=-1_009_999, user_id=OTHER_USER)["status"] == "left"
+    assert api.error("getChatMember", chat_id=GROUP, user_id=999) == "Bad Request: user not found"
+    assert api.error("getChatMember", chat_id=-42, user_id=USER) == "Bad Request: chat not found"
+    assert api.error("getChatMember", chat_id=GROUP, user_id=0) == (
+        "Bad Request: invalid user_id specified"
+    )
+    assert tg.count("getChatMember", chat_id=GROUP, user_id=USER) == 1
+    assert tg.count("getChatMember", chat_id=GROUP) == 5
+    for status in ("administrator", "creator", "member", "restricted", "left", "kicked"):
+        tg.set_member(GROUP, USER, status)
+        member = api.ok("getChatMember", chat_id=GROUP, user_id=USER)
+        parsed = telegram.ChatMember.de_json(member, None)
+        assert parsed.status == status and tg.member(GROUP, USER)["status"] == status
+
+
+def test_administrators_list_creator_first_without_other_bots(tg: BotApiStandIn, api: Api) -> None:
+    """getChatAdministrators lists the creator first, hides other bots unless return_bots."""
+    other_bot = updates.user(8_001, first_name="Helper", is_bot=True, language_code=None)
+    tg.set_member(GROUP, USER, "administrator", can_change_info=False)
+    tg.set_member(GROUP, OTHER_USER, "creator")
+    tg.set_member(GROUP, other_bot, "administrator")
+    tg.set_member(GROUP, 7_003, "member")
+    tg.set_bot_status(GROUP, "administrator")
+    admins = api.ok("getChatAdministrators", chat_id=GROUP)
+    ids = [admin["user"]["id"] for admin in admins]
+    assert ids == [OTHER_USER, USER, tg.bot_user["id"]]
+    assert admins[1]["can_change_info"] is False
+    with_bots = api.ok("getChatAdministrators", chat_id=GROUP, return_bots=True)
+    assert 8_001 in [admin["user"]["id"] for admin in with_bots]
+    tg.add_chat(USER)
+    assert api.error("getChatAdministrators", chat_id=USER) == (
+        "Bad Request: there are no administrators in the private chat"
+    )
+
+
+def test_channel_members_need_the_bot_to_be_an_administrator(tg: BotApiStandIn, api: Api) -> None:
+    """In a channel the member list and posting need the bot to be an administrator."""
+    channel = -1_007_777
+    tg.add_chat(channel, chat_type="channel", username="dnws_channel")
+    tg.set_member(channel, USER, "creator")
+    tg.set_bot_status(channel, "member")
+    inaccessible = "Bad Request: member list is inaccessible"
+    assert api.error("getChatMember", chat_id="@dnws_channel", user_id=USER) == inaccessible
+    assert api.error("getChatAdministrators", chat_id=channel) == inaccessible
+    assert api.error("sendMessage", chat_id=channel, text="post") == (
+        "Bad Request: need administrator rights in the channel chat"
+    )
+    tg.set_bot_status(channel, "administrator")
+    assert api.ok("getChatMember", chat_id="@dnws_channel", user_id=USER)["status"] == "creator"
+    assert api.ok("sendMessage", chat_id=channel, text="post")["sender_chat"]["id"] == channel
+
+
+def test_a_removed_bot_cannot_write_to_the_group(tg: BotApiStandIn, api: Api) -> None:
+    """After my_chat_member says the bot left or was kicked, sends answer 403 like Telegram."""
+    tg.feed(updates.my_chat_member(GROUP, USER, tg.bot_user, new_status="member"))
+    assert api.ok("sendMessage", chat_id=GROUP, text="hello")
+    assert api.ok("getChatMember", chat_id=GROUP, user_id=tg.bot_user["id"])["status"] == "member"
+    tg.feed(
+        updates.my_chat_member(GROUP, USER, tg.bot_user, old_status="member", new_status="kicked")
+    )
+    status, body = api("sendMessage", chat_id=GROUP, text="still here?")
+    assert (status, body["description"]) == (
+        403,
+        "Forbidden: bot was kicked from the supergroup chat",
+    )
+    tg.feed(
+        updates.my_chat_member(-4_001, USER, tg.bot_user, old_status="member", new_status="left")
+    )
+    status, body = api("sendMessage", chat_id=-4_001, text="x")
+    assert (status, body["description"]) == (
+        403,
+        "Forbidden: bot is not a member of the group chat",
+    )
+
+
+# -- edits ------------------------------------------------------------------------------------
+
+
+def test_edit_message_text_validates_like_send_and_keeps_versions(
+    tg: BotApiStandIn, api: Api
+) -> None:
+    """editMessageText parses HTML, enforces limits, refuses no-op edits and records each version."""
+    tg.add_chat(USER)
+    votes = keyboard({"text": "👍", "callback_data": "up"})
+    sent = api.ok("sendMessage", chat_id=USER, text="answer", reply_markup=votes)
+    target = {"chat_id": USER, "message_id": sent["message_id"]}
+    not_modified = (
+        "Bad Request: message is not modified: specified new message content and reply markup "
+        "are exactly the same as a current content and reply markup of the message"
+    )
+    assert api.error("editMessageText", **target, text="answer", reply_markup=votes) == (
+        not_modified
+    )
+    assert api.error("editMessageText", **target, text="<b>x", parse_mode="HTML").startswith(
+        "Bad Request: can't parse entities: "
+    )
+    assert api.error("editMessageText", **target, text="x" * 4097) == (
+        "Bad Request: message is too long"
+    )
+    assert api.error("editMessageText", **target, text="") == "Bad Request: message text is empty"
+    edited = api.ok(
+        "editMessageText",
+        **target,
+        text='<blockquote expandable>訳</blockquote> <a href="https://38north.org/">38 North</a>',
+        parse_mode="HTML",
+        link_preview_options={"url": "https://38north.org/", "prefer_small_media": True},
+    )
+    assert edited["text"] == "訳 38 North" and "reply_markup" not in edited
+    assert [entity["type"] for entity in edited["entities"]] == [
+        "expandable_blockquote",
+        "text_link",
+    ]
+    assert edited["link_preview_options"] == {
+        "url": "https://38north.org/",
+        "prefer_small_media": True,
+    }
+    again = api.ok("editMessageText", **target, text="answer", reply_markup=votes)
+    assert [version["text"] for version in tg.edits(USER, sent["message_id"])] == [
+        "訳 38 North",
+        "answer",
+    ]
+    assert tg.message(USER, sent["message_id"]) == again and "edit_date" in again
+
+
+def test_edits_need_the_bots_own_existing_message(tg: BotApiStandIn, api: Api) -> None:
+    """Missing messages are 'not found'; a user's message 'can't be edited'."""
+    question = tg.feed(updates.group_text(GROUP, USER, "質問"))["message"]
+    user_message = {"chat_id": GROUP, "message_id": question["message_id"]}
+    missing = {"chat_id": GROUP, "message_id": 999_999}
+    markup = keyboard({"text": "ok", "callback_data": "ok"})
+    for method, extra in (
+        ("editMessageText", {"text": "x"}),
+        ("editMessageReplyMarkup", {"reply_markup": markup}),
+        ("editMessageCaption", {"caption": "x"}),
+    ):
+        assert api.error(method, **missing, **extra) == "Bad Request: message to edit not found"
+        assert api.error(method, **user_message, **extra) == "Bad Request: message can't be edited"
+
+
+def test_edit_reply_markup_changes_only_the_keyboard(tg: BotApiStandIn, api: Api) -> None:
+    """editMessageReplyMarkup swaps or removes the keyboard and refuses the same one."""
+    tg.add_chat(USER)
+    first = keyboard({"text": "👍", "callback_data": "up"})
+    counted = keyboard({"text": "👍 ✓", "callback_data": "up"})
+    sent = api.ok("sendMessage", chat_id=USER, text="answer", reply_markup=first)
+    target = {"chat_id": USER, "message_id": sent["message_id"]}
+    assert api.error("editMessageReplyMarkup", **target, reply_markup=first).startswith(
+        "Bad Request: message is not modified"
+    )
+    assert api.ok("editMessageReplyMarkup", **target, reply_markup=counted)["text"] == "answer"
+    assert tg.message(USER, sent["message_id"])["reply_markup"] == counted
+    assert "reply_markup" not in api.ok("editMessageReplyMarkup", **target)
+    assert api.error("editMessageCaption", **target, caption="c") == (
+        "Bad Request: there is no caption in the message to edit"
+    )
+
+
+def test_inline_messages_are_edited_by_their_id(tg: BotApiStandIn, api: Api) -> None:
+    """inline_message_id edits answer True, are recorded, and unknown ids are invalid."""
+    assert api.error("editMessageText", inline_message_id="AgAAAnope", text="x") == (
+        "Bad Request: MESSAGE_ID_INVALID"
+    )
+    inline_id = "AgAAAB8tAAC9oQ4AAZ4fHB4v6QE"
+    press = tg.feed(updates.callback_query(USER, None, "up", inline_message_id=inline_id))
+    assert "message" not in press["callback_query"]
+    telegram.Update.de_json(press, None)
+    assert tg.inline_message(inline_id) == {}
+    assert api.ok("editMessageText", inline_message_id=inline_id, text="counted") is True
+    assert api.error("editMessageText", inline_message_id=inline_id, text="counted").startswith(
+        "Bad Request: message is not modified"
+    )
+    markup = keyboard({"text": "👍 ✓", "callback_data": "up"})
+    assert api.ok("editMessageReplyMarkup", inline_message_id=inline_id, reply_markup=markup)
+    assert tg.inline_message(inline_id) == {"text": "counted", "reply_markup": markup}
+    chosen = tg.feed(updates.chosen_inline_result(USER, "r1", "核", inline_message_id="AgAAAc"))
+    telegram.Update.de_json(chosen, None)
+    assert api.ok(
+        "editMessageCaption", inline_message_id="AgAAAc", caption="<b>c</b>", parse_mode="HTML"
+    )
+    assert tg.edits("AgAAAc") == [
+        {"caption": "c", "caption_entities": [{"offset": 0, "length": 1, "type": "bold"}]}
+    ]
+    assert api.error("editMessageCaption", inline_message_id="AgAAAc", caption="c" * 1025) == (
+        "Bad Request: message caption is too long"
+    )
+
+
+async def test_ptb_edits_against_the_stand_in(tg: BotApiStandIn) -> None:
+    """python-telegram-bot's edit methods parse what the stand-in returns."""
+    tg.add_chat(USER)
+    async with telegram.Bot(tg.token, base_url=tg.base_url) as bot:
+        message = await bot.send_message(USER, "v1")
+        edited = await message.edit_text("<i>v2</i>", parse_mode="HTML")
+        assert isinstance(edited, telegram.Message) and edited.text == "v2"
+        assert edited.edit_date is not None
+        with pytest.raises(telegram.error.BadRequest, match="Message is not modified"):
+            await edited.edit_text("<i>v2</i>", parse_mode="HTML")
+        button = telegram.InlineKeyboardButton("ok", callback_data="ok")
+        markup = telegram.InlineKeyboardMarkup([[button]])
+        updated = await bot.edit_message_reply_markup(USER, message.message_id, reply_markup=markup)
+        assert updated.reply_markup == markup
+
+
+# -- update types and allowed_updates ---------------------------------------------------------
+
+
+def _kinds(batch: list[dict[str, Any]]) -> list[str]:
+    return [next(key for key in update if key != "update_id") for update in batch]
+
+
+def _feed_every_kind(tg: BotApiStandIn, answer: dict[str, Any]) -> None:
+    """Queue one update of each kind issues 9 and 12 rely on, all parseable by PTB."""
+    question = updates.private_text(USER, USER, "核とは?")
+    post = updates.channel_post(-1_005_555, "post")["channel_post"]
+    group_answer = answer | {"chat": updates.group_chat(GROUP)}
+    built = [
+        updates.edited_message(question["message"], "核兵器とは?"),
+        updates.channel_post(-1_005_555, "post", message_id=post["message_id"]),
+        updates.edited_channel_post(post, "post, edited"),
+        updates.my_chat_member(GROUP, USER, tg.bot_user, new_status="administrator"),
+        updates.chat_member_updated(GROUP, USER, OTHER_USER, new_status="member"),
+        updates.message_reaction(answer, USER, new=["👍"]),
+        updates.message_reaction(
+            group_answer, None, old=["👍"], new=["👎"], actor_chat=updates.group_chat(GROUP)
+        ),
+        updates.message_reaction_count(post, {"👍": 3}),
+    ]
+    for update in built:
+        telegram.Update.de_json(tg.feed(update), None)
+
+
+def test_default_allowed_updates_leave_out_member_and_reaction_updates(
+    tg: BotApiStandIn, api: Api
+) -> None:
+    """Without allowed_updates, chat_member and both reaction updates are never delivered."""
+    tg.add_chat(USER)
+    answer = api.ok("sendMessage", chat_id=USER, text="answer")
+    _feed_every_kind(tg, answer)
+    assert _kinds(api.ok("getUpdates")) == [
+        "edited_message",
+        "channel_post",
+        "edited_channel_post",
+        "my_chat_member",
+    ]
+    assert not tg.subscribed("message_reaction") and tg.subscribed("my_chat_member")
+    assert tg.member(GROUP, tg.bot_user["id"])["status"] == "administrator"
+
+
+def test_explicit_allowed_updates_replace_the_default_and_persist(
+    tg: BotApiStandIn, api: Api
+) -> None:
+    """A list replaces the default, later calls without one keep it, and [] restores it."""
+    tg.add_chat(USER)
+    answer = api.ok("sendMessage", chat_id=USER, text="answer")
+    _feed_every_kind(tg, answer)
+    wanted = ["edited_message", "message_reaction", "my_chat_member"]
+    batch = api.ok("getUpdates", allowed_updates=wanted)
+    assert _kinds(batch) == [
+        "edited_message",
+        "my_chat_member",
+        "message_reaction",
+        "message_reaction",
+    ]
+    reactions = [update["message_reaction"] for update in batch[2:]]
+    assert reactions[0]["user"]["id"] == USER and reactions[0]["new_reaction"] == [
+        {"type": "emoji", "emoji": "👍"}
+    ]
+    assert "user" not in reactions[1] and reactions[1]["actor_chat"]["id"] == GROUP
+    assert reactions[1]["old_reaction"] == [{"type": "emoji", "emoji": "👍"}]
+    offset = batch[-1]["update_id"] + 1
+    tg.feed(updates.private_text(USER, USER, "dropped: message is not subscribed"))
+    tg.feed(updates.message_reaction(answer, USER, old=["👍"], new=[]))
+    assert _kinds(api.ok("getUpdates", offset=offset)) == ["message_reaction"]
+    assert tg.allowed_updates == wanted
+    api.ok("getUpdates", allowed_updates=[], offset=offset + 2)
+    assert tg.allowed_updates is None and not tg.subscribed("message_reaction")
+
+
+def test_webhook_allowed_updates_are_reported(tg: BotApiStandIn, api: Api) -> None:
+    """setWebhook's allowed_updates is kept, reported by getWebhookInfo and by subscribed()."""
+    wanted = ["message", "edited_message", "callback_query", "message_reaction"]
+    api.ok("setWebhook", url="https://bot.example/hook", allowed_updates=wanted)
+    assert api.ok("getWebhookInfo")["allowed_updates"] == wanted
+    assert tg.subscribed(updates.private_text(USER, USER, "hi"))
+    assert not tg.subscribed("channel_post") and tg.subscribed("message_reaction")
+
+
+# -- what Telegram shows around the chat ------------------------------------------------------
+
+
+def test_descriptions_are_kept_per_language_within_telegrams_limits(
+    tg: BotApiStandIn, api: Api
+) -> None:
+    """Descriptions take 512 and short ones 120 characters per language; '' removes one."""
+    assert api.ok("setMyDescription", description="d" * 512)
+    assert api.ok("setMyDescription", description="説" * 512, language_code="ja")
+    assert api.ok("setMyShortDescription", short_description="s" * 120, language_code="en")
+    assert api.error("setMyDescription", description="d" * 513) == (
+        "Bad Request: bot description is too long"
+    )
+    assert api.error("setMyShortDescription", short_description="s" * 121) == (
+        "Bad Request: bot short description is too long"
+    )
+    assert api.error("setMyDescription", description="x", language_code="jpn") == (
+        "Bad Request: invalid language code specified"
+    )
+    assert api.ok("getMyDescription") == {"description": "d" * 512}
+    assert api.ok("getMyDescription", language_code="ja") == {"description": "説" * 512}
+    assert api.ok("getMyShortDescription") == {"short_description": ""}
+    assert tg.bot_description("en", short=True) == "s" * 120
+    assert api.ok("setMyDescription", description="", language_code="ja")
+    assert tg.bot_description("ja") == "" and tg.bot_description() == "d" * 512
+
+
+def test_command_menus_are_kept_for_every_scope(tg: BotApiStandIn, api: Api) -> None:
+    """All seven scopes keep their own list per language; chat scopes need known chats and users."""
+    tg.set_member(GROUP, USER, "administrator")
+    scopes = [
+        {"type": "default"},
+        {"type": "all_private_chats"},
+        {"type": "all_group_chats"},
+        {"type": "all_chat_administrators"},
+        {"type": "chat", "chat_id": GROUP},
+        {"type": "chat_administrators", "chat_id": str(GROUP)},
+        {"type": "chat_member", "chat_id": GROUP, "user_id": USER},
+    ]
+    for index, scope in enumerate(scopes):
+        commands = [{"command": f"c{index}", "description": f"scope {index}"}]
+        assert api.ok("setMyCommands", commands=commands, scope=scope, language_code="ja")
+    for index, scope in enumerate(scopes):
+        expected = [{"command": f"c{index}", "description": f"scope {index}"}]
+        assert api.ok("getMyCommands", scope=scope, language_code="ja") == expected
+        assert api.ok("getMyCommands", scope=scope) == []
+        assert tg.commands(scope | {"chat_id": GROUP} if "chat_id" in scope else scope, "ja") == (
+            expected
+        )
+    assert tg.commands(None, "ja") == tg.commands({"type": "default"}, "ja")
+    prefix = "Bad Request: can't parse BotCommandScope: "
+    cases = [
+        ({"type": "everyone"}, prefix + "Unsupported type specified"),
+        ({"chat_id": GROUP}, prefix + 'Can\'t find field "type"'),
+        ({"type": "chat"}, prefix + 'Can\'t find field "chat_id"'),
+        ({"type": "chat_member", "chat_id": GROUP}, prefix + 'Can\'t find field "user_id"'),
+        (
+            {"type": "chat_member", "chat_id": GROUP, "user_id": 0},
+            prefix + "Invalid user_id specified",
+        ),
+        ({"type": "chat", "chat_id": -42}, "Bad Request: chat not found"),
+        ({"type": "chat_member", "chat_id": GROUP, "user_id": 999}, "Bad Request: user not found"),
+    ]
+    commands = [{"command": "ask", "description": "Ask"}]
+    for scope, description in cases:
+        assert api.error("setMyCommands", commands=commands, scope=scope) == description, scope
+    assert api.error("setMyCommands", commands={"command": "ask"}) == (
+        "Bad Request: expected an Array of BotCommand"
+    )
+    assert api.error("setMyCommands", commands=["ask"]) == (
+        "Bad Request: can't parse BotCommand: expected an Object"
+    )
+    assert api.ok("deleteMyCommands", scope=scopes[2], language_code="ja")
+    assert tg.commands(scopes[2], "ja") == []
+
+
+async def test_ptb_sets_menus_and_descriptions(tg: BotApiStandIn) -> None:
+    """PTB's set_my_commands with BotCommandScope objects and set_my_description round-trip."""
+    tg.add_chat(GROUP)
+    commands = [telegram.BotCommand("ask", "Ask a question"), telegram.BotCommand("quiz", "Quiz")]
+    async with telegram.Bot(tg.token, base_url=tg.base_url) as bot:
+        assert await bot.set_my_commands(commands, scope=telegram.BotCommandScopeAllGroupChats())
+        assert await bot.set_my_commands(
+            commands[1:], scope=telegram.BotCommandScopeChat(GROUP), language_code="ja"
+        )
+        assert await bot.set_my_description("Study the article", language_code="en")
+        got = await bot.get_my_commands(scope=telegram.BotCommandScopeAllGroupChats())
+        assert [command.command for command in got] == ["ask", "quiz"]
+        assert (await bot.get_my_description("en")).description == "Study the article"
+    assert tg.commands({"type": "all_group_chats"})[0]["command"] == "ask"
+    assert tg.commands({"type": "chat", "chat_id": GROUP}, "ja") == [
+        {"command": "quiz", "description": "Quiz"}
+    ]
+
+
+# -- inline mode buttons, link previews, expandable quotes ------------------------------------
+
+
+def test_inline_results_button_is_validated(tg: BotApiStandIn, api: Api) -> None:
+    """answerInlineQuery's button needs text and exactly one of start_parameter / web_app."""
+    prefix = "Bad Request: can't parse inline query results button: "
+    cases = [
+        ({"start_parameter": "ask"}, prefix + 'Can\'t find field "text"'),
+        (
+            {"text": "Ask in the bot"},
+            prefix + "InlineQueryResultsButton must have exactly one optional field",
+        ),
+        ({"text": "Ask", "start_parameter": "a" * 65}, "Bad Request: START_PARAM_INVALID"),
+        ({"text": "Ask", "start_parameter": ""}, "Bad Request: START_PARAM_INVALID"),
+        ({"text": "Ask", "start_parameter": "q=核"}, "Bad Request: START_PARAM_INVALID"),
+        (
+            {"text": "Ask", "web_app": {"url": "http://x.example"}},
+            "Bad Request: BUTTON_URL_INVALID",
+        ),
+        ("[", "Bad Request: can't parse inline query results button JSON object"),
+    ]
+    query = tg.feed(updates.inline_query(USER, "zzz"))["inline_query"]
+    for button, description in cases:
+        error = api.error(
+            "answerInlineQuery", inline_query_id=query["id"], results=[], button=button
+        )
+        assert error == description, button
+    button = {"text": "Ask in the bot", "start_parameter": "inline-ask_1"}
+    assert api.ok("answerInlineQuery", inline_query_id=query["id"], results=[], button=button)
+    assert tg.inline_answer(query["id"])["button"] == button
+
+
+def test_switch_inline_query_current_chat_buttons_are_validated(
+    tg: BotApiStandIn, api: Api
+) -> None:
+    """switch_inline_query_current_chat must be a string (empty allowed) and is echoed back."""
+    tg.add_chat(USER)
+    ask = {"text": "🔎 Ask another", "switch_inline_query_current_chat": ""}
+    sent = api.ok("sendMessage", chat_id=USER, text="?", reply_markup=keyboard(ask))
+    assert sent["reply_markup"] == keyboard(ask)
+    bad = {"text": "🔎", "switch_inline_query_current_chat": None}
+    assert api.error("sendMessage", chat_id=USER, text="?", reply_markup=keyboard(bad)) == (
+        "Bad Request: can't parse inline keyboard button: "
+        'Field "switch_inline_query_current_chat" must be of type String'
+    )
+    chosen = {"text": "share", "switch_inline_query_chosen_chat": "核"}
+    assert api.error("sendMessage", chat_id=USER, text="?", reply_markup=keyboard(chosen)) == (
+        "Bad Request: can't parse inline keyboard button: "
+        'Field "switch_inline_query_chosen_chat" must be of type Object'
+    )
+
+
+def test_link_preview_options_are_validated_and_recorded(tg: BotApiStandIn, api: Api) -> None:
+    """A preview for a given URL is kept on the message; bad options fail like the Bot API."""
+    tg.add_chat(USER)
+    article = "https://www.38north.org/2024/01/de-facto-nuclear-weapon-state/"
+    options = {"url": article, "prefer_small_media": True, "show_above_text": False}
+    sent = api.ok(
+        "sendMessage",
+        chat_id=USER,
+        text=f'<a href="{article}">The article</a>',
+        parse_mode="HTML",
+        link_preview_options=options,
+    )
+    assert sent["link_preview_options"] == {"url": article, "prefer_small_media": True}
+    assert tg.calls("sendMessage")[0].params["link_preview_options"] == options
+    plain = api.ok("sendMessage", chat_id=USER, text="no links here")
+    assert "link_preview_options" not in plain
+    cases = [
+        ([], "Bad Request: object expected as link preview options"),
+        ({"url": 5}, 'Bad Request: field "url" must be of type String'),
+        (
+            {"prefer_small_media": "yes"},
+            'Bad Request: field "prefer_small_media" must be of type Boolean',
+        ),
+    ]
+    for value, description in cases:
+        assert api.error("sendMessage", chat_id=USER, text="x", link_preview_options=value) == (
+            description
+        )
+
+
+def test_expandable_blockquotes_parse_from_html_and_entities(tg: BotApiStandIn, api: Api) -> None:
+    """<blockquote expandable> and an expandable_blockquote entity both come back as that type."""
+    tg.add_chat(USER)
+    html = "<b>DNWS</b>\n<blockquote expandable>事実上の核保有国\n二行目</blockquote>"
+    sent = api.ok("sendMessage", chat_id=USER, text=html, parse_mode="HTML")
+    assert sent["text"] == "DNWS\n事実上の核保有国\n二行目"
+    assert sent["entities"] == [
+        {"offset": 0, "length": 4, "type": "bold"},
+        {"offset": 5, "length": 12, "type": "expandable_blockquote"},
+    ]
+    plain = api.ok(
+        "sendMessage", chat_id=USER, text="<blockquote>q</blockquote>", parse_mode="HTML"
+    )
+    assert plain["entities"] == [{"offset": 0, "length": 1, "type": "blockquote"}]
+    explicit = api.ok(
+        "sendMessage",
+        chat_id=USER,
+        text="quote",
+        entities=[{"type": "expandable_blockquote", "offset": 0, "length": 5}],
+    )
+    assert explicit["entities"][0]["type"] == "expandable_blockquote"
+    parsed = telegram.Message.de_json(sent, None)
+    assert parsed.entities[1].type == telegram.MessageEntity.EXPANDABLE_BLOCKQUOTE
+
+
+def test_bot_status_limits_reads_in_supergroups_and_channels(tg: BotApiStandIn, api: Api) -> None:
+    """A kicked bot cannot even read a supergroup; a bot that left reads only public chats."""
+    tg.set_member(GROUP, USER, "member")
+    tg.set_bot_status(GROUP, "kicked")
+    kicked = "Forbidden: bot was kicked from the supergroup chat"
+    status, body = api("getChatMember", chat_id=GROUP, user_id=USER)
+    assert (status, body["description"]) == (403, kicked)
+    tg.set_bot_status(GROUP, "left")
+    status, body = api("getChat", chat_id=GROUP)
+    assert (status, body["description"]) == (
+        403,
+        "Forbidden: bot is not a member of the supergroup chat",
+    )
+    public = -1_006_666
+    tg.add_chat(public, username="dnws_public")
+    tg.set_bot_status(public, "left")
+    assert api.ok("getChat", chat_id="@dnws_public")["id"] == public
+    status, body = api("sendMessage", chat_id=public, text="x")
+    assert (status, body["description"]) == (
+        403,
+        "Forbidden: bot is not a member of the supergroup chat",
+    )
+
+
+async def test_ptb_receives_every_update_kind_with_allowed_updates(tg: BotApiStandIn) -> None:
+    """PTB's get_updates parses edited messages, channel posts, member and reaction updates."""
+    tg.add_chat(USER)
+    async with telegram.Bot(tg.token, base_url=tg.base_url) as bot:
+        answer = await bot.send_message(USER, "answer")
+        _feed_every_kind(tg, answer.to_dict())
+        got = await bot.get_updates(allowed_updates=telegram.Update.ALL_TYPES)
+    assert len(got) == 8
+    reaction = got[5].message_reaction
+    assert reaction is not None and reaction.new_reaction[0].emoji == "👍"
+    assert got[3].my_chat_member.new_chat_member.status == "administrator"
+    assert got[2].edited_channel_post.text == "post, edited"
+
+
+def test_reactions_in_groups_need_an_administrator_bot(tg: BotApiStandIn) -> None:
+    """Feeding a group reaction while the bot is a plain member is refused, as Telegram never sends it."""
+    question = tg.feed(updates.group_text(GROUP, USER, "質問"))["message"]
+    tg.set_bot_status(GROUP, "member")
+    with pytest.raises(ValueError, match="administrator"):
+        tg.feed(updates.message_reaction(question, OTHER_USER, new=["👍"]))
+    tg.set_bot_status(GROUP, "administrator")
+    assert tg.feed(updates.message_reaction(question, OTHER_USER, new=["👍"]))["update_id"]

@@ -5,6 +5,10 @@ python-telegram-bot ``Bot`` or ``Application`` runs against it unchanged and nev
 event loop with it. It validates requests the way Telegram does and answers with Telegram's
 descriptions, so a test fails where production would; it records every call, queues fed updates
 for getUpdates, and can inject faults (429, 5xx, blocked users, migrated groups) and latency.
+
+This module holds the HTTP loop, routing, recording, chats and messages, and sending; each
+family of methods lives in its own mixin module (delivery, edits, commands, queries, polls,
+members, faults), all sharing the state that ``BotApiStandIn.__init__`` creates. See README.md.
 """
 
 from __future__ import annotations
@@ -22,17 +26,17 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.parser import BytesParser
-from email.policy import HTTP as HTTP_POLICY
 from email.utils import formatdate
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
-
-import httpx
+from urllib.parse import urlsplit
 
 from . import updates
+from .commands import CommandsMixin
+from .delivery import DeliveryMixin, Webhook
+from .edits import EditsMixin
+from .faults import BLOCKED, Delay, Fault, FaultsMixin, LostResponse
 from .html_entities import (
     EntityParseError,
     LinkError,
@@ -45,8 +49,13 @@ from .html_entities import (
     utf16_len,
     utf16_to_index,
 )
-
-JSON = dict[str, Any]
+from .members import MembersMixin
+from .polls import PollsMixin
+from .protocol import JSON, ApiError, ClientGone, Described, decode_param, read_params
+from .protocol import int_param as _integer
+from .protocol import object_param as _object
+from .protocol import text_param as _text
+from .queries import QueriesMixin
 
 # Telegram's descriptions. Most are confirmed by suites that run against the real Bot API or by
 # tdlib's source; those marked (unconfirmed) follow tdlib's style where no source was found.
@@ -56,21 +65,7 @@ MESSAGE_TOO_LONG = "Bad Request: message is too long"
 CHAT_ID_EMPTY = "Bad Request: chat_id is empty"
 CHAT_NOT_FOUND = "Bad Request: chat not found"
 REPLY_NOT_FOUND = "Bad Request: message to be replied not found"
-BLOCKED = "Forbidden: bot was blocked by the user"
 MIGRATED = "Bad Request: group chat was upgraded to a supergroup chat"
-QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
-WEBHOOK_CONFLICT = (
-    "Conflict: can't use getUpdates method while webhook is active; "
-    "use deleteWebhook to delete the webhook first"
-)
-POLL_TERMINATED = (
-    "Conflict: terminated by other getUpdates request; "
-    "make sure that only one bot instance is running"
-)
-NOT_MODIFIED = (
-    "Bad Request: message is not modified: specified new message content and reply markup are "
-    "exactly the same as a current content and reply markup of the message"
-)
 TEXT_BUTTONS_UNALLOWED = (
     "Bad Request: can't parse inline keyboard button: "
     "Text buttons are unallowed in the inline keyboard"
@@ -80,27 +75,9 @@ SEVERAL_BUTTON_ACTIONS = (
     "Bad Request: can't parse inline keyboard button: exactly one action field must be specified"
 )
 REPLY_MARKUP_TOO_LONG = "Bad Request: reply markup is too long"  # (unconfirmed for >100 buttons)
-WRONG_CORRECT_OPTION = "Bad Request: wrong correct option ID specified"  # (unconfirmed)
-EXPLANATION_TOO_LONG = "Bad Request: explanation length must not exceed 200"  # (unconfirmed)
-EXPLANATION_LINE_FEEDS = (
-    "Bad Request: explanation can't contain more than 2 line feeds"  # (unconfirmed)
-)
-SECRET_TOKEN_INVALID = "Bad Request: secret token contains unallowed characters"  # (unconfirmed)
-
 MAX_TEXT_LENGTH = 4096
-MAX_CALLBACK_ANSWER_LENGTH = 200
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_BUTTONS = 100
-MAX_INLINE_RESULTS = 50
-MAX_RESULT_ID_BYTES = 64
-MAX_POLL_QUESTION = 300
-MAX_POLL_OPTION = 100
-MIN_POLL_OPTIONS = 1  # Bot API 10.0 (PTB 22.8) lowered this from 2.
-MAX_POLL_OPTIONS = 12  # Bot API 9.1 raised this from 10.
-MAX_EXPLANATION = 200
-MAX_COMMANDS = 100
-
-_DEFAULT_EXCLUDED_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 _CHAT_ACTIONS = frozenset(
     {
         "typing",
@@ -117,17 +94,6 @@ _CHAT_ACTIONS = frozenset(
         "record_video_note",
         "upload_video_note",
         "cancel",
-    }
-)
-_COMMAND_SCOPES = frozenset(
-    {
-        "default",
-        "all_private_chats",
-        "all_group_chats",
-        "all_chat_administrators",
-        "chat",
-        "chat_administrators",
-        "chat_member",
     }
 )
 _INPUT_ENTITY_TYPES = frozenset(
@@ -164,99 +130,16 @@ _BUTTON_OTHER_ACTIONS = (
     "pay",
     "copy_text",
 )
-_INLINE_RESULT_TYPES = frozenset(
-    {
-        "article",
-        "photo",
-        "gif",
-        "mpeg4_gif",
-        "video",
-        "audio",
-        "voice",
-        "document",
-        "location",
-        "venue",
-        "contact",
-        "game",
-        "sticker",
-    }
+_BUTTON_STRING_FIELDS = frozenset(
+    {"url", "callback_data", "switch_inline_query", "switch_inline_query_current_chat"}
 )
-_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
-_BOT_COMMAND = re.compile(r"[a-z0-9_]+")
-_LANGUAGE_CODE = re.compile(r"(?:[a-z]{2})?")
-_INTEGER = re.compile(r"\s*-?\d+\s*")
+_BUTTON_OBJECT_FIELDS = frozenset(
+    {"switch_inline_query_chosen_chat", "web_app", "login_url", "copy_text"}
+)
 _PATH = re.compile(r"/bot([^/]*)/([^/]*)")
 
+
 # How form values are typed: the Bot API reads every parameter from a string by its type.
-_INT_PARAMS = frozenset(
-    {
-        "message_id",
-        "offset",
-        "limit",
-        "timeout",
-        "user_id",
-        "cache_time",
-        "correct_option_id",
-        "open_period",
-        "close_date",
-        "message_thread_id",
-        "reply_to_message_id",
-        "max_connections",
-    }
-)
-_BOOL_PARAMS = frozenset(
-    {
-        "disable_web_page_preview",
-        "disable_notification",
-        "protect_content",
-        "allow_sending_without_reply",
-        "allow_paid_broadcast",
-        "show_alert",
-        "is_personal",
-        "is_anonymous",
-        "allows_multiple_answers",
-        "allows_revoting",
-        "is_closed",
-        "drop_pending_updates",
-        "shuffle_options",
-    }
-)
-_JSON_PARAMS = frozenset(
-    {
-        "reply_markup",
-        "entities",
-        "caption_entities",
-        "reply_parameters",
-        "link_preview_options",
-        "allowed_updates",
-        "commands",
-        "scope",
-        "results",
-        "button",
-        "options",
-        "correct_option_ids",
-        "question_entities",
-        "explanation_entities",
-        "message_ids",
-        "media",
-    }
-)
-_CHAT_ID_PARAMS = frozenset({"chat_id", "from_chat_id"})
-_SENDING_METHODS = frozenset(
-    {"sendmessage", "sendpoll", "sendchataction", "editmessagetext", "editmessagereplymarkup"}
-)
-_UNSET: Any = object()
-
-
-@dataclass(frozen=True, slots=True)
-class UploadedFile:
-    """A file part of a multipart request, kept so tests can look at what the bot uploaded."""
-
-    filename: str
-    content_type: str
-    data: bytes
-
-
 @dataclass(frozen=True, slots=True)
 class Call:
     """One request the stand-in answered, as a test asserts on it."""
@@ -267,6 +150,8 @@ class Call:
     response: JSON
     started: float
     time: float
+    fate: str = "answered"
+    """How the answer went: "answered", "dropped" (connection closed) or "late"."""
 
     @property
     def ok(self) -> bool:
@@ -284,131 +169,8 @@ class Call:
         return self.response.get("description")
 
 
-class ApiError(Exception):
-    """A Bot API error: handlers raise it and the dispatcher answers with its JSON."""
-
-    def __init__(self, status: int, description: str, parameters: JSON | None = None) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
-        self.parameters = parameters
-
-    def response(self) -> JSON:
-        """The error body exactly as Telegram shapes it."""
-        body: JSON = {"ok": False, "error_code": self.status, "description": self.description}
-        if self.parameters:
-            body["parameters"] = self.parameters
-        return body
-
-
-class _ClientGone(Exception):
-    """The client of a waiting long poll hung up; there is nobody to answer."""
-
-
-@dataclass(slots=True)
-class _Described:
-    """A result that Telegram sends together with a ``description`` (the webhook methods)."""
-
-    result: Any
-    description: str
-
-
-@dataclass(slots=True)
-class _Fault:
-    status: int
-    description: str | None
-    retry_after: int
-    chat_id: int | str | None
-    remaining: int | None
-
-
-@dataclass(slots=True)
-class _Delay:
-    seconds: float
-    chat_id: int | str | None
-    remaining: int | None
-
-
-@dataclass(slots=True)
-class _Webhook:
-    url: str
-    secret_token: str | None
-    allowed_updates: list[str] | None
-    max_connections: int
-
-
-def _decode(name: str, value: Any) -> Any:
-    """Type one parameter as the Bot API reads it; undecodable values stay raw for errors."""
-    if isinstance(value, UploadedFile):
-        return value
-    if name in _JSON_PARAMS:
-        if isinstance(value, str):
-            try:
-                return json.loads(value)
-            except ValueError:
-                return value
-        return value
-    text = value if isinstance(value, str) else json.dumps(value)
-    if name in _CHAT_ID_PARAMS or name in _INT_PARAMS:
-        return int(text) if _INTEGER.fullmatch(text) else text
-    if name in _BOOL_PARAMS:
-        return text.strip().lower() in ("true", "1")
-    return text
-
-
-def _read_params(query: str, content_type: str, body: bytes) -> dict[str, Any]:
-    """Collect parameters from the query string and a form, JSON or multipart body."""
-    params: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
-    if not body:
-        return params
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    if media_type == "application/json":
-        decoded = json.loads(body)
-        if not isinstance(decoded, dict):
-            raise ValueError("a JSON body must be an object")
-        params.update(decoded)
-    elif media_type == "multipart/form-data":
-        header = f"Content-Type: {content_type}\r\n\r\n".encode()
-        parsed = BytesParser(policy=HTTP_POLICY).parsebytes(header + body)
-        for part in parsed.iter_parts():
-            name = part.get_param("name", header="content-disposition")
-            payload = part.get_payload(decode=True) or b""
-            filename = part.get_filename()
-            if filename is None:
-                params[str(name)] = payload.decode("utf-8")
-            else:
-                params[str(name)] = UploadedFile(filename, part.get_content_type(), payload)
-    else:
-        params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-    return params
-
-
-def _text(params: JSON, name: str) -> str:
-    value = params.get(name)
-    return value if isinstance(value, str) else ""
-
-
-def _integer(params: JSON, name: str) -> int:
-    value = params.get(name)
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def _object(params: JSON, name: str, what: str) -> JSON | None:
-    """A JSON-object parameter, or None when absent; malformed ones fail like Telegram."""
-    value = params.get(name)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, dict):
-        raise ApiError(400, f"Bad Request: can't parse {what} JSON object")
-    return value
-
-
 def _without_reply(message: JSON) -> JSON:
     return {key: value for key, value in message.items() if key != "reply_to_message"}
-
-
-def _update_type(update: JSON) -> str:
-    return next((key for key in update if key != "update_id"), "")
 
 
 class _Server(socketserver.ThreadingTCPServer):
@@ -513,7 +275,15 @@ class _Handler(socketserver.StreamRequestHandler):
         return b"".join(chunks)
 
 
-class BotApiStandIn:
+class BotApiStandIn(
+    DeliveryMixin,
+    EditsMixin,
+    CommandsMixin,
+    QueriesMixin,
+    PollsMixin,
+    MembersMixin,
+    FaultsMixin,
+):
     """The Telegram Bot API on 127.0.0.1, strict like Telegram, scripted by the test.
 
     Use it as a context manager (or ``start()``/``stop()``), point the bot at ``base_url``, feed
@@ -560,6 +330,7 @@ class BotApiStandIn:
                 ("getMyShortDescription", self._get_my_short_description),
                 ("sendMessage", self._send_message),
                 ("editMessageText", self._edit_message_text),
+                ("editMessageCaption", self._edit_message_caption),
                 ("editMessageReplyMarkup", self._edit_message_reply_markup),
                 ("deleteMessage", self._delete_message),
                 ("sendChatAction", self._send_chat_action),
@@ -569,6 +340,7 @@ class BotApiStandIn:
                 ("stopPoll", self._stop_poll),
                 ("getChat", self._get_chat),
                 ("getChatMember", self._get_chat_member),
+                ("getChatAdministrators", self._get_chat_administrators),
                 ("close", self._close),
                 ("logOut", self._log_out),
             )
@@ -580,8 +352,9 @@ class BotApiStandIn:
         self._pending: deque[JSON] = deque()
         self._next_update_id = 100_000_001
         self._allowed_updates: list[str] | None = None
+        self._confirmed = 0
         self._poll_generation = 0
-        self._webhook: _Webhook | None = None
+        self._webhook: Webhook | None = None
         self._chats: dict[int, JSON] = {}
         self._usernames: dict[str, int] = {}
         self._users: dict[int, JSON] = {self.bot_user["id"]: self.bot_user}
@@ -592,13 +365,16 @@ class BotApiStandIn:
         self._open_inline_queries: set[str] = set()
         self._callback_answers: dict[str, JSON] = {}
         self._inline_answers: dict[str, JSON] = {}
+        self._inline_messages: dict[str, JSON] = {}
+        self._edits: dict[tuple[int, int] | str, list[JSON]] = {}
         self._polls: dict[str, JSON] = {}
         self._poll_messages: dict[str, tuple[int, int]] = {}
         self._poll_ids = itertools.count(5_123_456_789_012_345_001)
         self._commands: dict[tuple[str, str], list[JSON]] = {}
         self._descriptions: dict[tuple[str, str], str] = {}
-        self._faults: dict[str, list[_Fault]] = {}
-        self._delays: dict[str, list[_Delay]] = {}
+        self._faults: dict[str, list[Fault]] = {}
+        self._delays: dict[str, list[Delay]] = {}
+        self._lost: dict[str, list[LostResponse]] = {}
         self._blocked: set[int] = set()
         self._migrated: dict[int, int] = {}
 
@@ -685,87 +461,6 @@ class BotApiStandIn:
         with self._lock:
             self._register_chat(chat)
         return chat
-
-    def feed(self, update: JSON) -> JSON:
-        """Queue an update for getUpdates and return it, numbered if it had no update_id."""
-        with self._lock:
-            update = self._register_update(update)
-            self._pending.append(update)
-            self._updates_ready.notify_all()
-        return update
-
-    async def deliver_webhook(self, update: JSON, *, secret: str | None = _UNSET) -> int:
-        """POST an update to the webhook setWebhook registered; return the HTTP status.
-
-        ``secret`` defaults to the registered secret_token; pass another value (or None to send
-        no header) to check that the bot rejects forged deliveries.
-        """
-        url, headers, body = self._prepare_delivery(update, secret)
-        async with httpx.AsyncClient(timeout=10) as client:
-            response = await client.post(url, content=body, headers=headers)
-        return response.status_code
-
-    def deliver_webhook_sync(self, update: JSON, *, secret: str | None = _UNSET) -> int:
-        """``deliver_webhook`` for code without an event loop (the bot must run elsewhere)."""
-        url, headers, body = self._prepare_delivery(update, secret)
-        with httpx.Client(timeout=10) as client:
-            response = client.post(url, content=body, headers=headers)
-        return response.status_code
-
-    def _prepare_delivery(
-        self, update: JSON, secret: str | None
-    ) -> tuple[str, dict[str, str], bytes]:
-        with self._lock:
-            if self._webhook is None:
-                raise RuntimeError("no webhook is set; the bot has not called setWebhook")
-            body = json.dumps(self._register_update(update)).encode()
-            webhook = self._webhook
-        headers = {"Content-Type": "application/json"}
-        token = webhook.secret_token if secret is _UNSET else secret
-        if token is not None:
-            headers["X-Telegram-Bot-Api-Secret-Token"] = token
-        return webhook.url, headers, body
-
-    def inject(
-        self,
-        method: str,
-        *,
-        status: int = 429,
-        retry_after: int = 1,
-        times: int | None = 1,
-        chat_id: int | str | None = None,
-        description: str | None = None,
-    ) -> None:
-        """Fail the next ``times`` calls of ``method`` ("*" for any; None = until cleared).
-
-        429 carries ``parameters.retry_after``; 500 and 502 answer as Telegram's front end does
-        (502 with nginx's HTML page); 403 says the user blocked the bot; any other status needs
-        a ``description``. With ``chat_id`` only calls for that chat fail.
-        """
-        if status not in (403, 429, 500, 502) and description is None:
-            raise ValueError(f"status {status} needs a description")
-        with self._scripted_lock:
-            self._faults.setdefault(method.lower(), []).append(
-                _Fault(status, description, retry_after, chat_id, times)
-            )
-
-    def delay(
-        self,
-        method: str,
-        seconds: float,
-        *,
-        times: int | None = None,
-        chat_id: int | str | None = None,
-    ) -> None:
-        """Answer ``method`` ("*" for any) ``seconds`` late, ``times`` times (None = always)."""
-        with self._scripted_lock:
-            self._delays.setdefault(method.lower(), []).append(_Delay(seconds, chat_id, times))
-
-    def clear_faults(self) -> None:
-        """Forget every injected fault and delay."""
-        with self._scripted_lock:
-            self._faults.clear()
-            self._delays.clear()
 
     def block(self, chat_id: int) -> None:
         """Make the user of a private chat block the bot: sends answer 403 until unblock()."""
@@ -861,6 +556,16 @@ class BotApiStandIn:
                 return list(self._calls_by_method[key])
         raise TimeoutError(self._timeout_message(method, timeout, count))
 
+    def count(self, method: str, **params: Any) -> int:
+        """How many calls of ``method`` were made whose parameters include ``params``.
+
+        E.g. ``count("getChatMember", chat_id=GROUP, user_id=USER)`` to check caching.
+        """
+        return sum(
+            all(call.params.get(key) == value for key, value in params.items())
+            for call in self.calls(method)
+        )
+
     def _take(self, method: str, predicate: Callable[[Call], bool] | None) -> Call | None:
         with self._lock:
             return self._take_locked(method, predicate)
@@ -880,24 +585,6 @@ class BotApiStandIn:
         wanted = f"{count} calls of {method}" if count else f"a new matching call of {method}"
         return f"no {wanted} within {timeout}s; calls so far: {seen}"
 
-    @property
-    def allowed_updates(self) -> list[str] | None:
-        """The allowed_updates last requested by getUpdates or setWebhook (None = default)."""
-        with self._lock:
-            return None if self._allowed_updates is None else list(self._allowed_updates)
-
-    @property
-    def pending_updates(self) -> int:
-        """Updates queued but not yet confirmed by a getUpdates offset."""
-        with self._lock:
-            return len(self._pending)
-
-    @property
-    def webhook_url(self) -> str | None:
-        """The URL setWebhook registered, or None."""
-        with self._lock:
-            return None if self._webhook is None else self._webhook.url
-
     def chat(self, chat_id: int) -> JSON | None:
         """The known Chat object for an id."""
         with self._lock:
@@ -915,31 +602,6 @@ class BotApiStandIn:
             while ids and (chat_id, ids[-1]) not in self._messages:
                 ids.pop()
             return self._messages[(chat_id, ids[-1])] if ids else None
-
-    def poll(self, poll_id: str) -> JSON | None:
-        """A poll the bot sent, with the votes fed so far."""
-        with self._lock:
-            return self._polls.get(poll_id)
-
-    def callback_answer(self, query_id: str) -> JSON | None:
-        """The answerCallbackQuery parameters the bot gave a callback query."""
-        with self._lock:
-            return self._callback_answers.get(query_id)
-
-    def inline_answer(self, query_id: str) -> JSON | None:
-        """The answerInlineQuery parameters the bot gave an inline query."""
-        with self._lock:
-            return self._inline_answers.get(query_id)
-
-    def commands(self, scope: JSON | None = None, language_code: str = "") -> list[JSON]:
-        """The command list the bot set for a scope and language."""
-        with self._lock:
-            return list(self._commands.get((self._scope_key(scope), language_code), []))
-
-    def bot_description(self, language_code: str = "", *, short: bool = False) -> str:
-        """The description (or short description) the bot set for a language."""
-        with self._lock:
-            return self._descriptions.get(("short" if short else "long", language_code), "")
 
     # -- registration of fed updates -------------------------------------------------------
 
@@ -963,7 +625,28 @@ class BotApiStandIn:
                     self._register_message(message)
                 else:  # Telegram attaches the message as it is now, edits included
                     update = update | {"callback_query": query | {"message": current}}
+            if "inline_message_id" in query:
+                self._inline_messages.setdefault(query["inline_message_id"], {})
             self._open_callback_queries.add(query["id"])
+        if "chosen_inline_result" in update:
+            chosen = update["chosen_inline_result"]
+            self._register_user(chosen["from"])
+            if "inline_message_id" in chosen:
+                self._inline_messages.setdefault(chosen["inline_message_id"], {})
+        for key in ("message_reaction", "message_reaction_count"):
+            if key in update:
+                chat = update[key]["chat"]
+                bot = self._members.get(chat["id"], {}).get(self.bot_user["id"], {})
+                if chat["type"] != "private" and bot.get("status", "administrator") not in (
+                    "administrator",
+                    "creator",
+                ):
+                    raise ValueError("Telegram sends reaction updates only to administrator bots")
+                self._register_chat(chat)
+                if "user" in update[key]:
+                    self._register_user(update[key]["user"])
+                if "actor_chat" in update[key]:
+                    self._register_chat(update[key]["actor_chat"])
         if "inline_query" in update:
             self._register_user(update["inline_query"]["from"])
             self._open_inline_queries.add(update["inline_query"]["id"])
@@ -975,7 +658,14 @@ class BotApiStandIn:
                 self._register_chat(change["chat"])
                 self._register_user(change["from"])
                 member = change["new_chat_member"]
-                self._members.setdefault(change["chat"]["id"], {})[member["user"]["id"]] = member
+                chat_id = change["chat"]["id"]
+                if change["chat"]["type"] == "private":  # the user blocked or unblocked the bot
+                    if member["status"] == "kicked":
+                        self._blocked.add(chat_id)
+                    else:
+                        self._blocked.discard(chat_id)
+                    continue
+                self._members.setdefault(chat_id, {})[member["user"]["id"]] = member
         return update
 
     def _register_chat(self, chat: JSON) -> None:
@@ -1000,27 +690,6 @@ class BotApiStandIn:
         if "migrate_to_chat_id" in message:
             self._migrate(chat["id"], message["migrate_to_chat_id"])
 
-    def _register_vote(self, answer: JSON) -> None:
-        self._register_user(answer["user"])
-        poll = self._polls.get(answer["poll_id"])
-        if poll is None:
-            return
-        if poll["is_anonymous"]:
-            raise ValueError("Telegram sends poll_answer updates only for non-anonymous polls")
-        options = [dict(option) for option in poll["options"]]
-        for option_id in answer["option_ids"]:
-            options[option_id]["voter_count"] += 1
-        votes = 1 if answer["option_ids"] else 0
-        self._replace_poll(
-            poll | {"options": options, "total_voter_count": poll["total_voter_count"] + votes}
-        )
-
-    def _replace_poll(self, poll: JSON) -> None:
-        """Store a new version of a poll; stored objects are never changed in place."""
-        self._polls[poll["id"]] = poll
-        key = self._poll_messages[poll["id"]]
-        self._messages[key] = self._messages[key] | {"poll": poll}
-
     def _migrate(self, chat_id: int, new_chat_id: int) -> JSON:
         old = self._chats.get(chat_id, {"title": "DNWS study group"})
         chat = updates.group_chat(new_chat_id, title=old.get("title", ""), chat_type="supergroup")
@@ -1036,7 +705,8 @@ class BotApiStandIn:
         """Answer one HTTP request: route, decode, script, validate, record.
 
         Returns None, recording nothing, for a long poll whose client hung up: Telegram
-        answers nobody then, so a test should not see a call.
+        answers nobody then, so a test should not see a call. Also returns None, after
+        recording the call, when a scripted lost response drops the answer.
         """
         started = time.monotonic()
         self._request.client_alive = client_alive
@@ -1048,13 +718,19 @@ class BotApiStandIn:
         with self._lock:
             try:
                 status, response = self._respond(handler, params, name)
-            except _ClientGone:
+            except ClientGone:
                 return None
             payload = json.dumps(response, ensure_ascii=False).encode()
-            call = Call(name, params, status, response, started, time.monotonic())
+            lost = self._take_scripted(self._lost, name, params) if status == 200 else None
+            fate = "answered" if lost is None else "dropped" if lost.drop else "late"
+            call = Call(name, params, status, response, started, time.monotonic(), fate)
             self._calls.append(call)
             self._calls_by_method.setdefault(name.lower(), []).append(call)
             self._calls_recorded.notify_all()
+        if lost is not None:
+            if lost.drop:
+                return None
+            self._stopping.wait(lost.seconds)
         if status == 502:
             return status, _BAD_GATEWAY_PAGE, "text/html"
         return status, payload, "application/json"
@@ -1074,10 +750,10 @@ class BotApiStandIn:
             return route.group(2), ApiError(404, "Not Found"), {}
         name, handler = entry
         try:
-            raw = _read_params(parts.query, content_type, body)
+            raw = read_params(parts.query, content_type, body)
         except ValueError as error:
             return name, ApiError(400, f"Bad Request: can't parse request body: {error}"), {}
-        return name, handler, {key: _decode(key, value) for key, value in raw.items()}
+        return name, handler, {key: decode_param(key, value) for key, value in raw.items()}
 
     def _respond(
         self, handler: Callable[[JSON], Any] | ApiError, params: JSON, name: str
@@ -1090,46 +766,21 @@ class BotApiStandIn:
             result = handler(params)
         except ApiError as error:
             return error.status, error.response()
-        except _ClientGone:
+        except ClientGone:
             raise
         except Exception as error:  # a stand-in bug: answer like Telegram's 500, report later
             self.errors.append(error)
             return 500, ApiError(500, "Internal Server Error").response()
-        if isinstance(result, _Described):
+        if isinstance(result, Described):
             return 200, {"ok": True, "result": result.result, "description": result.description}
         return 200, {"ok": True, "result": result}
 
-    def _raise_injected_fault(self, name: str, params: JSON) -> None:
-        fault = self._take_scripted(self._faults, name, params)
-        if fault is None:
-            return
-        if fault.status == 429:
-            raise ApiError(
-                429,
-                fault.description or f"Too Many Requests: retry after {fault.retry_after}",
-                {"retry_after": fault.retry_after},
-            )
-        default = {403: BLOCKED, 500: "Internal Server Error", 502: "Bad Gateway"}
-        raise ApiError(fault.status, fault.description or default[fault.status])
-
-    def _take_scripted(self, table: dict[str, list[Any]], name: str, params: JSON) -> Any:
-        """Take one use of the first scripted fault or delay matching this call, if any."""
-        with self._scripted_lock:
-            for key in (name.lower(), "*"):
-                for entry in table.get(key, ()):
-                    if entry.chat_id is not None and entry.chat_id != params.get("chat_id"):
-                        continue
-                    if entry.remaining is not None:
-                        entry.remaining -= 1
-                        if entry.remaining == 0:
-                            table[key].remove(entry)
-                    return entry
-        return None
-
     # -- shared validation -----------------------------------------------------------------
 
-    def _resolve_chat(self, params: JSON, *, sending: bool = False) -> JSON:
-        """The chat a call addresses, failing as Telegram does for unknown, migrated, blocked."""
+    def _resolve_chat(self, params: JSON, *, sending: bool = False, access: str = "read") -> JSON:
+        """The chat a call addresses, failing as Telegram does for unknown, migrated, blocked,
+        or where the bot's status forbids ``access`` ("read", "members", "edit", "write";
+        ``sending`` means "write")."""
         chat_id = params.get("chat_id")
         if chat_id is None or chat_id == "":
             raise ApiError(400, CHAT_ID_EMPTY)
@@ -1142,6 +793,7 @@ class BotApiStandIn:
             raise ApiError(400, CHAT_NOT_FOUND)
         if sending and chat_id in self._blocked:
             raise ApiError(403, BLOCKED)
+        self._check_access(chat, "write" if sending else access)
         return chat
 
     def _formatted(
@@ -1303,6 +955,10 @@ class BotApiStandIn:
             raise ApiError(400, SEVERAL_BUTTON_ACTIONS)
         action = actions[0]
         value = button[action]
+        if action in _BUTTON_STRING_FIELDS and not isinstance(value, str):
+            raise ApiError(400, prefix + f'Field "{action}" must be of type String')
+        if action in _BUTTON_OBJECT_FIELDS and not isinstance(value, dict):
+            raise ApiError(400, prefix + f'Field "{action}" must be of type Object')
         if action == "callback_data" and len(str(value).encode()) > MAX_CALLBACK_DATA_BYTES:
             raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
         if action == "url":
@@ -1327,7 +983,15 @@ class BotApiStandIn:
 
     def _link_preview(self, params: JSON, entities: list[JSON]) -> JSON | None:
         """Validate link preview options and return what Telegram reports on the message."""
-        options = _object(params, "link_preview_options", "link preview options") or {}
+        options = params.get("link_preview_options")
+        if options is None or options == "":
+            options = {}
+        if isinstance(options, str):
+            raise ApiError(400, "Bad Request: can't parse link preview options JSON object")
+        if not isinstance(options, dict):
+            raise ApiError(400, "Bad Request: object expected as link preview options")
+        if "url" in options and not isinstance(options["url"], str):
+            raise ApiError(400, 'Bad Request: field "url" must be of type String')
         for flag in ("is_disabled", "prefer_small_media", "prefer_large_media", "show_above_text"):
             if flag in options and not isinstance(options[flag], bool):
                 raise ApiError(400, f'Bad Request: field "{flag}" must be of type Boolean')
@@ -1384,7 +1048,7 @@ class BotApiStandIn:
 
     def _editable(self, params: JSON) -> JSON:
         """The bot's message an edit addresses, failing with Telegram's descriptions."""
-        chat = self._resolve_chat(params, sending=True)
+        chat = self._resolve_chat(params, access="edit")
         message_id = _integer(params, "message_id")
         if message_id <= 0:
             raise ApiError(400, "Bad Request: message identifier is not specified")
@@ -1413,180 +1077,6 @@ class BotApiStandIn:
             "has_main_web_app": False,
         }
 
-    def _get_updates(self, params: JSON) -> list[JSON]:
-        """Long-poll like Telegram: confirm by offset, filter, wait up to timeout."""
-        if self._webhook is not None:
-            raise ApiError(409, WEBHOOK_CONFLICT)
-        allowed = params.get("allowed_updates")
-        if isinstance(allowed, list):
-            self._allowed_updates = [str(kind) for kind in allowed] or None
-        offset = _integer(params, "offset")
-        limit = _integer(params, "limit")
-        limit = 100 if limit <= 0 else min(limit, 100)
-        timeout = max(0, min(_integer(params, "timeout"), 50))
-        self._poll_generation += 1
-        generation = self._poll_generation
-        self._updates_ready.notify_all()
-        if offset < 0:
-            while len(self._pending) > -offset:
-                self._pending.popleft()
-        while self._pending and self._pending[0]["update_id"] < offset:
-            self._pending.popleft()
-        deadline = time.monotonic() + timeout
-        while True:
-            batch = self._deliverable(limit)
-            remaining = deadline - time.monotonic()
-            if batch or remaining <= 0 or self._stopping.is_set():
-                return batch
-            # Wake at least twice a second to notice a client that hung up.
-            self._updates_ready.wait(min(remaining, 0.5))
-            if not self._request.client_alive():
-                raise _ClientGone
-            if self._poll_generation != generation:
-                raise ApiError(409, POLL_TERMINATED)
-
-    def _deliverable(self, limit: int) -> list[JSON]:
-        """The first ``limit`` pending updates the bot subscribed to; drop the others."""
-        allowed = self._allowed_updates
-        batch: list[JSON] = []
-        index = 0
-        while index < len(self._pending) and len(batch) < limit:
-            kind = _update_type(self._pending[index])
-            wanted = kind in allowed if allowed else kind not in _DEFAULT_EXCLUDED_UPDATES
-            if wanted:
-                batch.append(self._pending[index])
-                index += 1
-            else:
-                del self._pending[index]
-        return batch
-
-    def _set_webhook(self, params: JSON) -> _Described:
-        url = _text(params, "url")
-        if not url:
-            return self._delete_webhook(params)
-        scheme = urlsplit(url).scheme.lower()
-        if scheme not in ("http", "https") or not urlsplit(url).hostname:
-            raise ApiError(
-                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
-            )
-        secret = params.get("secret_token")
-        if secret is not None and secret != "" and not _SECRET_TOKEN.fullmatch(str(secret)):
-            raise ApiError(400, SECRET_TOKEN_INVALID)
-        allowed = params.get("allowed_updates")
-        if isinstance(allowed, list):
-            self._allowed_updates = [str(kind) for kind in allowed] or None
-        if params.get("drop_pending_updates"):
-            self._pending.clear()
-        new = _Webhook(
-            url, secret or None, self._allowed_updates, _integer(params, "max_connections") or 40
-        )
-        unchanged = self._webhook == new
-        self._webhook = new
-        self._updates_ready.notify_all()
-        return _Described(True, "Webhook is already set" if unchanged else "Webhook was set")
-
-    def _delete_webhook(self, params: JSON) -> _Described:
-        if params.get("drop_pending_updates"):
-            self._pending.clear()
-        if self._webhook is None:
-            return _Described(True, "Webhook is already deleted")
-        self._webhook = None
-        return _Described(True, "Webhook was deleted")
-
-    def _get_webhook_info(self, params: JSON) -> JSON:
-        info: JSON = {
-            "url": "" if self._webhook is None else self._webhook.url,
-            "has_custom_certificate": False,
-            "pending_update_count": len(self._pending),
-        }
-        if self._webhook is not None:
-            info["max_connections"] = self._webhook.max_connections
-            info["ip_address"] = "127.0.0.1"
-            if self._webhook.allowed_updates is not None:
-                info["allowed_updates"] = self._webhook.allowed_updates
-        return info
-
-    def _scope_key(self, scope: JSON | None) -> str:
-        return json.dumps(scope or {"type": "default"}, sort_keys=True)
-
-    def _commands_target(self, params: JSON) -> tuple[str, str]:
-        scope = _object(params, "scope", "BotCommandScope")
-        if scope is not None and scope.get("type") not in _COMMAND_SCOPES:
-            raise ApiError(400, "Bad Request: unsupported bot command scope type specified")
-        if scope is not None and "chat_id" in scope:
-            chat = self._resolve_chat({"chat_id": _decode("chat_id", scope["chat_id"])})
-            scope = scope | {"chat_id": chat["id"]}
-        language = _text(params, "language_code")
-        if not _LANGUAGE_CODE.fullmatch(language):
-            raise ApiError(400, "Bad Request: invalid language code specified")
-        return self._scope_key(scope), language
-
-    def _set_my_commands(self, params: JSON) -> bool:
-        commands = params.get("commands", [])
-        if not isinstance(commands, list):
-            raise ApiError(400, "Bad Request: can't parse commands JSON object")
-        if len(commands) > MAX_COMMANDS:
-            raise ApiError(400, "Bad Request: BOT_COMMANDS_TOO_MUCH")
-        cleaned = []
-        for item in commands:
-            if not isinstance(item, dict) or not isinstance(item.get("command"), str):
-                raise ApiError(
-                    400, "Bad Request: can't parse BotCommand: Can't find field \"command\""
-                )
-            if not isinstance(item.get("description"), str):
-                raise ApiError(
-                    400, "Bad Request: can't parse BotCommand: Can't find field \"description\""
-                )
-            command = item["command"].strip().removeprefix("/")
-            description = item["description"].strip()
-            if not command:
-                raise ApiError(400, "Bad Request: command must be non-empty")
-            if len(command) > 32:
-                raise ApiError(400, "Bad Request: command length must not exceed 32")
-            if not description:
-                raise ApiError(400, "Bad Request: command description must be non-empty")
-            if len(description) > 256:
-                raise ApiError(400, "Bad Request: command description length must not exceed 256")
-            if not _BOT_COMMAND.fullmatch(command):
-                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
-            cleaned.append({"command": command, "description": description})
-        key = self._commands_target(params)
-        if cleaned:
-            self._commands[key] = cleaned
-        else:
-            self._commands.pop(key, None)
-        return True
-
-    def _get_my_commands(self, params: JSON) -> list[JSON]:
-        return self._commands.get(self._commands_target(params), [])
-
-    def _delete_my_commands(self, params: JSON) -> bool:
-        self._commands.pop(self._commands_target(params), None)
-        return True
-
-    def _set_description(self, params: JSON, field: str, kind: str, limit: int) -> bool:
-        language = _text(params, "language_code")
-        if not _LANGUAGE_CODE.fullmatch(language):
-            raise ApiError(400, "Bad Request: invalid language code specified")
-        text = _text(params, field).strip()
-        if len(text) > limit:
-            raise ApiError(400, f"Bad Request: bot {field.replace('_', ' ')} is too long")
-        self._descriptions[(kind, language)] = text
-        return True
-
-    def _set_my_description(self, params: JSON) -> bool:
-        return self._set_description(params, "description", "long", 512)
-
-    def _get_my_description(self, params: JSON) -> JSON:
-        return {"description": self._descriptions.get(("long", _text(params, "language_code")), "")}
-
-    def _set_my_short_description(self, params: JSON) -> bool:
-        return self._set_description(params, "short_description", "short", 120)
-
-    def _get_my_short_description(self, params: JSON) -> JSON:
-        key = ("short", _text(params, "language_code"))
-        return {"short_description": self._descriptions.get(key, "")}
-
     def _send_message(self, params: JSON) -> JSON:
         keyboard = self._inline_keyboard(params.get("reply_markup"))
         text, entities = self._message_text(params)
@@ -1601,51 +1091,8 @@ class BotApiStandIn:
             content["reply_markup"] = keyboard
         return self._store_bot_message(chat, params, content)
 
-    def _edit_message_text(self, params: JSON) -> JSON | bool:
-        keyboard = self._inline_keyboard(params.get("reply_markup"))
-        text, entities = self._message_text(params)
-        if _text(params, "inline_message_id"):
-            return True
-        message = self._editable(params)
-        if "text" not in message:
-            raise ApiError(400, "Bad Request: there is no text in the message to edit")
-        if (
-            message["text"] == text
-            and message.get("entities", []) == entities
-            and message.get("reply_markup") == keyboard
-        ):
-            raise ApiError(400, NOT_MODIFIED)
-        edited = {
-            key: value
-            for key, value in message.items()
-            if key not in ("entities", "reply_markup", "link_preview_options")
-        }
-        edited["edit_date"] = int(time.time())
-        edited["text"] = text
-        if entities:
-            edited["entities"] = entities
-        preview = self._link_preview(params, entities)
-        if preview is not None:
-            edited["link_preview_options"] = preview
-        if keyboard is not None:
-            edited["reply_markup"] = keyboard
-        return self._replace_message(edited)
-
-    def _edit_message_reply_markup(self, params: JSON) -> JSON | bool:
-        keyboard = self._inline_keyboard(params.get("reply_markup"))
-        if _text(params, "inline_message_id"):
-            return True
-        message = self._editable(params)
-        if message.get("reply_markup") == keyboard:
-            raise ApiError(400, NOT_MODIFIED)
-        edited = {key: value for key, value in message.items() if key != "reply_markup"}
-        edited["edit_date"] = int(time.time())
-        if keyboard is not None:
-            edited["reply_markup"] = keyboard
-        return self._replace_message(edited)
-
     def _delete_message(self, params: JSON) -> bool:
-        chat = self._resolve_chat(params)
+        chat = self._resolve_chat(params, access="edit")
         key = (chat["id"], _integer(params, "message_id"))
         message = self._messages.get(key)
         if message is None:
@@ -1663,199 +1110,6 @@ class BotApiStandIn:
         self._resolve_chat(params, sending=True)
         return True
 
-    def _answer_callback_query(self, params: JSON) -> bool:
-        if len(_text(params, "text")) > MAX_CALLBACK_ANSWER_LENGTH:
-            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
-        query_id = _text(params, "callback_query_id")
-        if query_id not in self._open_callback_queries:
-            raise ApiError(400, QUERY_TOO_OLD)
-        self._open_callback_queries.discard(query_id)
-        self._callback_answers[query_id] = params
-        return True
-
-    def _answer_inline_query(self, params: JSON) -> bool:
-        results = params.get("results")
-        if not isinstance(results, list):
-            raise ApiError(400, "Bad Request: can't parse inline query results JSON object")
-        if len(results) > MAX_INLINE_RESULTS:
-            raise ApiError(400, "Bad Request: RESULTS_TOO_MUCH")
-        seen: set[str] = set()
-        for result in results:
-            result_id = self._inline_result(result)
-            if result_id in seen:
-                raise ApiError(400, "Bad Request: RESULT_ID_DUPLICATE")
-            seen.add(result_id)
-        if len(_text(params, "next_offset").encode()) > 64:
-            raise ApiError(400, "Bad Request: NEXT_OFFSET_INVALID")
-        query_id = _text(params, "inline_query_id")
-        if query_id not in self._open_inline_queries:
-            raise ApiError(400, QUERY_TOO_OLD)
-        self._open_inline_queries.discard(query_id)
-        self._inline_answers[query_id] = params
-        return True
-
-    def _inline_result(self, result: Any) -> str:
-        """Validate one InlineQueryResult and return its id."""
-        prefix = "Bad Request: can't parse inline query result: "
-        if not isinstance(result, dict):
-            raise ApiError(400, prefix + "InlineQueryResult must be an Object")
-        for field in ("type", "id"):
-            if not isinstance(result.get(field), str):
-                raise ApiError(400, prefix + f'Can\'t find field "{field}"')
-        if result["type"] not in _INLINE_RESULT_TYPES:
-            raise ApiError(400, prefix + "Unsupported type specified")
-        if not 1 <= len(result["id"].encode()) <= MAX_RESULT_ID_BYTES:
-            raise ApiError(400, "Bad Request: RESULT_ID_INVALID")
-        self._inline_keyboard(result.get("reply_markup"))
-        if result["type"] == "article":
-            for field in ("title", "input_message_content"):
-                if field not in result:
-                    raise ApiError(400, prefix + f'Can\'t find field "{field}"')
-        content = result.get("input_message_content")
-        if isinstance(content, dict) and "message_text" in content:
-            self._message_text({**content, "text": content["message_text"]})
-        elif content is not None and not isinstance(content, dict):
-            raise ApiError(400, prefix + "InputMessageContent must be an Object")
-        return result["id"]
-
-    def _send_poll(self, params: JSON) -> JSON:
-        keyboard = self._inline_keyboard(params.get("reply_markup"))
-        question, question_spans = self._formatted(
-            _text(params, "question"),
-            _text(params, "question_parse_mode"),
-            params.get("question_entities"),
-        )
-        if len(question) > MAX_POLL_QUESTION:
-            raise ApiError(
-                400, f"Bad Request: poll question length must not exceed {MAX_POLL_QUESTION}"
-            )
-        options = self._poll_options(params.get("options"))
-        kind = _text(params, "type") or "regular"
-        if kind not in ("regular", "quiz"):
-            raise ApiError(400, "Bad Request: unsupported poll type specified")
-        poll: JSON = {
-            "id": str(next(self._poll_ids)),
-            "question": question,
-            "options": options,
-            "total_voter_count": 0,
-            "is_closed": bool(params.get("is_closed")),
-            "is_anonymous": params.get("is_anonymous", True),
-            "type": kind,
-            "allows_multiple_answers": bool(params.get("allows_multiple_answers"))
-            and kind == "regular",
-            "allows_revoting": params.get("allows_revoting", kind == "regular"),
-            "members_only": False,
-        }
-        custom_emoji = [span for span in question_spans if span.type == "custom_emoji"]
-        if custom_emoji:
-            poll["question_entities"] = to_bot_api(question, custom_emoji)
-        if kind == "quiz":
-            poll["correct_option_ids"] = self._correct_options(params, len(options))
-            explanation = self._explanation(params)
-            if explanation is not None:
-                poll.update(explanation)
-        for field in ("open_period", "close_date"):
-            if _integer(params, field):
-                poll[field] = params[field]
-        chat = self._resolve_chat(params, sending=True)
-        content: JSON = {"poll": poll}
-        if keyboard is not None:
-            content["reply_markup"] = keyboard
-        message = self._store_bot_message(chat, params, content)
-        self._polls[poll["id"]] = poll
-        self._poll_messages[poll["id"]] = (chat["id"], message["message_id"])
-        return message
-
-    def _poll_options(self, options: Any) -> list[JSON]:
-        if options is None or isinstance(options, str):
-            raise ApiError(400, "Bad Request: can't parse options JSON object")
-        if not isinstance(options, list):
-            raise ApiError(400, "Bad Request: expected an Array of InputPollOption")
-        if len(options) < MIN_POLL_OPTIONS:
-            raise ApiError(400, "Bad Request: poll must have at least one answer option")
-        if len(options) > MAX_POLL_OPTIONS:
-            raise ApiError(
-                400, f"Bad Request: poll can't have more than {MAX_POLL_OPTIONS} options"
-            )
-        result = []
-        for index, option in enumerate(options):
-            if isinstance(option, str):
-                option = {"text": option}
-            if not isinstance(option, dict):
-                raise ApiError(
-                    400,
-                    "Bad Request: can't parse InputPollOption: Expected InputPollOption to be an Object",
-                )
-            if not isinstance(option.get("text"), str):
-                raise ApiError(
-                    400, "Bad Request: can't parse InputPollOption: Can't find field \"text\""
-                )
-            text, spans = self._formatted(
-                option["text"], str(option.get("text_parse_mode", "")), option.get("text_entities")
-            )
-            if len(text) > MAX_POLL_OPTION:
-                raise ApiError(
-                    400, f"Bad Request: poll options length must not exceed {MAX_POLL_OPTION}"
-                )
-            rendered: JSON = {"persistent_id": str(index), "text": text, "voter_count": 0}
-            custom_emoji = [span for span in spans if span.type == "custom_emoji"]
-            if custom_emoji:
-                rendered["text_entities"] = to_bot_api(text, custom_emoji)
-            result.append(rendered)
-        return result
-
-    def _correct_options(self, params: JSON, option_count: int) -> list[int]:
-        ids = params.get("correct_option_ids")
-        if ids is None and "correct_option_id" in params:
-            ids = [params["correct_option_id"]]
-        if (
-            not isinstance(ids, list)
-            or not ids
-            or any(not isinstance(i, int) or not 0 <= i < option_count for i in ids)
-            or ids != sorted(set(ids))
-        ):
-            raise ApiError(400, WRONG_CORRECT_OPTION)
-        return ids
-
-    def _explanation(self, params: JSON) -> JSON | None:
-        raw = _text(params, "explanation")
-        if not raw:
-            return None
-        text, spans = self._formatted(
-            raw,
-            _text(params, "explanation_parse_mode"),
-            params.get("explanation_entities"),
-            allow_empty=True,
-        )
-        if len(text) > MAX_EXPLANATION:
-            raise ApiError(400, EXPLANATION_TOO_LONG)
-        if text.count("\n") > 2:
-            raise ApiError(400, EXPLANATION_LINE_FEEDS)
-        if not text:
-            return None
-        explanation: JSON = {"explanation": text}
-        entities = self._entities(text, spans)
-        if entities:
-            explanation["explanation_entities"] = entities
-        return explanation
-
-    def _stop_poll(self, params: JSON) -> JSON:
-        keyboard = self._inline_keyboard(params.get("reply_markup"))
-        chat = self._resolve_chat(params)
-        message = self._messages.get((chat["id"], _integer(params, "message_id")))
-        if message is None or "poll" not in message or not self._sent_by_bot(message):
-            raise ApiError(400, "Bad Request: message with poll to stop not found")
-        poll = message["poll"]
-        if poll["is_closed"]:
-            raise ApiError(400, "Bad Request: poll has already been closed")
-        closed = poll | {"is_closed": True}
-        self._replace_poll(closed)
-        if keyboard is not None:
-            self._replace_message(
-                self._messages[(chat["id"], message["message_id"])] | {"reply_markup": keyboard}
-            )
-        return closed
-
     def _get_chat(self, params: JSON) -> JSON:
         chat = self._resolve_chat(params)
         return chat | {
@@ -1869,20 +1123,6 @@ class BotApiStandIn:
                 "gifts_from_channels": False,
             },
         }
-
-    def _get_chat_member(self, params: JSON) -> JSON:
-        chat = self._resolve_chat(params)
-        user_id = _integer(params, "user_id")
-        user = self._users.get(user_id)
-        if user is None:
-            raise ApiError(400, "Bad Request: user not found")
-        if chat["type"] == "private":
-            return {
-                "user": user,
-                "status": "member" if user_id in (chat["id"], self.bot_user["id"]) else "left",
-            }
-        member = self._members.get(chat["id"], {}).get(user_id)
-        return member or {"user": user, "status": "left"}
 
     def _close(self, params: JSON) -> bool:
         return True

@@ -35,6 +35,26 @@ _ADMIN_RIGHTS = (
     "can_delete_stories",
 )
 
+# A restricted member's permissions, all of which Telegram sends (here: a muted member).
+_RESTRICTED_RIGHTS = (
+    "can_send_messages",
+    "can_send_audios",
+    "can_send_documents",
+    "can_send_photos",
+    "can_send_videos",
+    "can_send_video_notes",
+    "can_send_voice_notes",
+    "can_send_polls",
+    "can_send_other_messages",
+    "can_add_web_page_previews",
+    "can_react_to_messages",
+    "can_change_info",
+    "can_invite_users",
+    "can_pin_messages",
+    "can_manage_topics",
+    "can_edit_tag",
+)
+
 
 class IdSequence:
     """A thread-safe increasing counter that can be moved past ids chosen by hand."""
@@ -245,23 +265,38 @@ def command(
 
 def callback_query(
     from_user: int | JSON,
-    message: JSON,
+    message: JSON | None,
     data: str,
     *,
     query_id: str | None = None,
     chat_instance: str | None = None,
+    inline_message_id: str | None = None,
 ) -> JSON:
-    """A press of an inline button with ``data`` under ``message`` (e.g. one the bot sent)."""
-    chat_id = message["chat"]["id"]
-    return {
-        "callback_query": {
-            "id": query_id or str(next(_query_ids)),
-            "from": _as_user(from_user),
-            "message": message,
-            "chat_instance": chat_instance or str(-((abs(chat_id) * 7_919_000_003) % 10**19)),
-            "data": data,
-        }
-    }
+    """A press of an inline button with ``data`` under ``message`` (e.g. one the bot sent).
+
+    For a button under a message sent in inline mode pass ``message=None`` and the
+    ``inline_message_id``: Telegram then sends no message, and the bot edits by that id.
+    """
+    chat_id = message["chat"]["id"] if message is not None else 0
+    query: JSON = {"id": query_id or str(next(_query_ids)), "from": _as_user(from_user)}
+    if message is not None:
+        query["message"] = message
+    if inline_message_id is not None:
+        query["inline_message_id"] = inline_message_id
+    query["chat_instance"] = chat_instance or str(-((abs(chat_id) * 7_919_000_003) % 10**19))
+    query["data"] = data
+    return {"callback_query": query}
+
+
+def chosen_inline_result(
+    from_user: int | JSON, result_id: str, query: str, *, inline_message_id: str | None = None
+) -> JSON:
+    """The inline result a user chose; ``inline_message_id`` is set when it has a keyboard."""
+    result: JSON = {"result_id": result_id, "from": _as_user(from_user)}
+    if inline_message_id is not None:
+        result["inline_message_id"] = inline_message_id
+    result["query"] = query
+    return {"chosen_inline_result": result}
 
 
 def inline_query(
@@ -293,6 +328,60 @@ def edited_message(original: JSON, text: str, *, edit_date: int | None = None) -
     if entities:
         edited["entities"] = entities
     return {"edited_message": edited}
+
+
+def edited_channel_post(original: JSON, text: str, *, edit_date: int | None = None) -> JSON:
+    """An edit of a channel post (``original`` is the post's message, e.g. from channel_post)."""
+    return {
+        "edited_channel_post": edited_message(original, text, edit_date=edit_date)["edited_message"]
+    }
+
+
+def reaction(value: str | JSON) -> JSON:
+    """A ReactionType: an emoji string becomes ``{"type": "emoji", "emoji": ...}``."""
+    return {"type": "emoji", "emoji": value} if isinstance(value, str) else value
+
+
+def message_reaction(
+    message: JSON,
+    from_user: int | JSON | None,
+    *,
+    new: list[str | JSON],
+    old: list[str | JSON] | None = None,
+    actor_chat: JSON | None = None,
+    date: int | None = None,
+) -> JSON:
+    """A user (or, anonymously, ``actor_chat``) changed their reactions on ``message``.
+
+    Reactions are emoji strings or ReactionType dicts (``custom_emoji``, ``paid``). Telegram
+    sends these only to bots that list ``message_reaction`` in allowed_updates, and in groups
+    only when the bot is an administrator.
+    """
+    update: JSON = {"chat": message["chat"], "message_id": message["message_id"]}
+    if from_user is not None:
+        update["user"] = _as_user(from_user)
+    if actor_chat is not None:
+        update["actor_chat"] = actor_chat
+    update["date"] = date or int(time.time())
+    update["old_reaction"] = [reaction(value) for value in old or []]
+    update["new_reaction"] = [reaction(value) for value in new]
+    return {"message_reaction": update}
+
+
+def message_reaction_count(
+    message: JSON, counts: dict[str, int], *, date: int | None = None
+) -> JSON:
+    """Anonymous reaction totals on a channel post (``{"👍": 3}``)."""
+    return {
+        "message_reaction_count": {
+            "chat": message["chat"],
+            "message_id": message["message_id"],
+            "date": date or int(time.time()),
+            "reactions": [
+                {"type": reaction(emoji), "total_count": total} for emoji, total in counts.items()
+            ],
+        }
+    }
 
 
 def channel_post(
@@ -416,7 +505,8 @@ def chat_member(member: JSON, status: str) -> JSON:
     if status == "creator":
         return {"user": member, "status": status, "is_anonymous": False}
     if status == "restricted":
-        return {"user": member, "status": status, "is_member": True, "until_date": 0}
+        base = {"user": member, "status": status, "until_date": 0, "is_member": True}
+        return base | dict.fromkeys(_RESTRICTED_RIGHTS, False)
     if status == "kicked":
         return {"user": member, "status": status, "until_date": 0}
     return {"user": member, "status": status}
@@ -433,14 +523,47 @@ def my_chat_member(
     chat_type: str | None = None,
     date: int | None = None,
 ) -> JSON:
-    """The update a bot gets when ``from_user`` adds it to (or promotes it in) a group."""
+    """The bot's own status changed: added to (or promoted in, removed from) a group or channel.
+
+    With a positive ``chat_id`` it is the private chat with ``from_user``: ``kicked`` there
+    means the user blocked the bot, ``member`` that they unblocked it.
+    """
+    sender = _as_user(from_user)
+    if chat_id > 0:
+        chat = private_chat(sender)
+    else:
+        chat = group_chat(chat_id, title=title, chat_type=chat_type)
     return {
         "my_chat_member": {
-            "chat": group_chat(chat_id, title=title, chat_type=chat_type),
-            "from": _as_user(from_user),
+            "chat": chat,
+            "from": sender,
             "date": date or int(time.time()),
             "old_chat_member": chat_member(bot, old_status),
             "new_chat_member": chat_member(bot, new_status),
+        }
+    }
+
+
+def chat_member_updated(
+    chat_id: int,
+    from_user: int | JSON,
+    member: int | JSON,
+    *,
+    old_status: str = "left",
+    new_status: str = "member",
+    title: str = "DNWS study group",
+    chat_type: str | None = None,
+    date: int | None = None,
+) -> JSON:
+    """Another member's status changed (a ``chat_member`` update, for admin bots that ask)."""
+    person = _as_user(member)
+    return {
+        "chat_member": {
+            "chat": group_chat(chat_id, title=title, chat_type=chat_type),
+            "from": _as_user(from_user),
+            "date": date or int(time.time()),
+            "old_chat_member": chat_member(person, old_status),
+            "new_chat_member": chat_member(person, new_status),
         }
     }
 
