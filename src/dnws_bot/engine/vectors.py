@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import base64
 import math
-import struct
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-
-_PAIR = struct.Struct("<id")  # intent index, weight: 12 bytes, the float exactly as computed
 
 
 class Postings:
     """For each feature, the (intent index, weight) pairs that carry it.
 
-    Kept packed (base64 of little-endian int32/float64 pairs, one string per feature) and
-    unpacked only for the features a question has: a restored cache parses a few thousand
-    strings instead of tens of thousands of tiny lists.
+    Kept packed (base64 of the int32 indices then the float64 weights, one string per feature,
+    in this machine's byte order) and unpacked only for the features a question has: a restored
+    cache parses a few thousand strings instead of tens of thousands of tiny lists.
     """
 
     def __init__(self, packed: Mapping[str, str]) -> None:
@@ -28,24 +26,30 @@ class Postings:
 
     @classmethod
     def of(cls, pairs: Mapping[str, list[tuple[int, float]]]) -> Postings:
-        return cls(
-            {
-                key: base64.b64encode(b"".join(_PAIR.pack(i, w) for i, w in items)).decode()
-                for key, items in pairs.items()
-            }
-        )
+        return cls({key: _pack(items) for key, items in pairs.items()})
 
     def get(self, feature: str) -> list[tuple[int, float]] | None:
         packed = self.packed.get(feature)
         if packed is None:
             return None
-        return list(_PAIR.iter_unpack(base64.b64decode(packed)))
+        raw = base64.b64decode(packed)
+        split = len(raw) // 12 * 4
+        indices, weights = array("i"), array("d")
+        indices.frombytes(raw[:split])
+        weights.frombytes(raw[split:])
+        return list(zip(indices, weights, strict=True))
 
     def __getitem__(self, feature: str) -> list[tuple[int, float]]:
         found = self.get(feature)
         if found is None:
             raise KeyError(feature)
         return found
+
+
+def _pack(items: list[tuple[int, float]]) -> str:
+    indices = array("i", (index for index, _ in items))
+    weights = array("d", (weight for _, weight in items))
+    return base64.b64encode(indices.tobytes() + weights.tobytes()).decode()
 
 
 def shares(sets: Iterable[frozenset[str]], n: int) -> dict[str, float]:
