@@ -8,6 +8,7 @@ Nothing here imports telegram, the store or YAML at module level: `ask` needs no
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from pathlib import Path
@@ -51,6 +52,9 @@ def _utf8_lines(stream: Any) -> IO[str]:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     engine = _load_engine(args)
+    # A one-shot process: the engine lives until exit, so the collector need never scan it
+    # again (nor at exit, which is a full collection otherwise).
+    gc.freeze()
     sys.stdout.flush()
     # UTF-8 whatever the locale, on the same descriptor; closing it never closes sys.stdout.
     out = open(sys.stdout.fileno(), "w", encoding="utf-8", closefd=False, buffering=1)  # noqa: SIM115

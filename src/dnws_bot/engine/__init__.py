@@ -127,22 +127,18 @@ class Engine:
 
     @classmethod
     def _from_cache(cls, cache: EngineCache) -> Engine | None:
-        # A quarter of a million long-lived objects at once: the collector would only rescan them
-        # while they load, and again at every later full collection (and at exit), so it is
-        # paused, and what loaded is frozen out of its reach.
+        # Hundreds of thousands of long-lived objects at once, and no garbage: the collector
+        # would only rescan them while they load, so it is paused.
         enabled = gc.isenabled()
         gc.disable()
         try:
             data = cache.read()
-            engine = None if data is None else cls._assemble(*engine_from_data(data))
+            return None if data is None else cls._assemble(*engine_from_data(data))
         except SnapshotError:
             return None
         finally:
             if enabled:
                 gc.enable()
-        if engine is not None:
-            gc.freeze()
-        return engine
 
     @property
     def version(self) -> str:

@@ -23,12 +23,16 @@ class Postings:
 
     def __init__(self, packed: Mapping[str, str]) -> None:
         self.packed = packed
+        self._unpacked: dict[str, list[tuple[int, float]]] = {}  # at most one per feature
 
     @classmethod
     def of(cls, pairs: Mapping[str, list[tuple[int, float]]]) -> Postings:
         return cls({key: _pack(items) for key, items in pairs.items()})
 
     def get(self, feature: str) -> list[tuple[int, float]] | None:
+        found = self._unpacked.get(feature)
+        if found is not None:
+            return found
         packed = self.packed.get(feature)
         if packed is None:
             return None
@@ -37,7 +41,8 @@ class Postings:
         indices, weights = array("i"), array("d")
         indices.frombytes(raw[:split])
         weights.frombytes(raw[split:])
-        return list(zip(indices, weights, strict=True))
+        found = self._unpacked[feature] = list(zip(indices, weights, strict=True))
+        return found
 
     def __getitem__(self, feature: str) -> list[tuple[int, float]]:
         found = self.get(feature)
