@@ -1,144 +1,62 @@
-"""Command line: the core raises its own errors; only this module turns them into messages and
-exit codes (0 ok, 1 a check failed, 2 unusable input or configuration).
+"""Command line: the `dnws-bot` program's arguments (cli_commands.py does the work); the core
+raises its own errors, and only this module turns them into messages and exit codes (0 ok,
+1 a check failed, 2 unusable input or configuration).
 
-`ask` is on the hot path of the product check, so nothing here imports telegram at module level.
+`ask` is on the hot path of the product check: its plain shapes skip argparse (quick_ask), and
+nothing here imports telegram, the store or YAML at module level.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import gc
 import sys
 from collections.abc import Sequence
-from pathlib import Path
-from typing import IO, Any
 
-from .engine import CatalogueError, Engine, Reply
-from .engine.evaluation import evaluate, format_report, load_cases
-from .report import add_store_commands
-from .settings import Settings, SettingsError
+# The engine's modules create many objects and no garbage: no collection while they import.
+_collecting = gc.isenabled()
+gc.disable()
+from .cli_commands import (  # noqa: E402
+    EXIT_OK,
+    EXIT_USAGE,
+    cmd_ask,
+    cmd_chat,
+    cmd_eval,
+    cmd_export_unanswered,
+    cmd_healthcheck,
+    cmd_map,
+    cmd_report,
+    cmd_run,
+    cmd_validate,
+)
+from .engine import ANSWER_MODES, LANGS, CatalogueError  # noqa: E402
+from .settings import SettingsError  # noqa: E402
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+if _collecting:
+    gc.enable()
 
-
-def reply_json(reply: Reply) -> dict[str, Any]:
-    """The stable JSON contract of `dnws-bot ask --json`."""
-    return {
-        "status": reply.status,
-        "intent": reply.intent_id,
-        "score": round(reply.score, 4),
-        "lang": reply.lang,
-        "title": reply.title,
-        "answer": reply.body,
-        "html": reply.html,
-        "link": reply.link,
-        "section": reply.section,
-        "suggestions": list(reply.suggestions),
-    }
-
-
-def _load_engine(args: argparse.Namespace) -> Engine:
-    settings = Settings.from_env()
-    directory = Path(args.intents) if args.intents else settings.intents_dir
-    return Engine.load(directory, cache_dir=settings.cache_dir)
+DEFAULT_SINCE_DAYS = 30.0  # how far back `report` and `export-unanswered` look
 
 
-def _utf8_lines(stream: Any) -> IO[str]:
-    """Read stdin as UTF-8 no matter the locale; undecodable bytes become U+FFFD, not a crash.
-
-    A second handle on the same descriptor (closefd=False), so sys.stdin stays usable.
-    """
-    return open(stream.fileno(), encoding="utf-8", errors="replace", closefd=False)
-
-
-def cmd_ask(args: argparse.Namespace) -> int:
-    engine = _load_engine(args)
-    sys.stdout.flush()
-    # UTF-8 whatever the locale, on the same descriptor; closing it never closes sys.stdout.
-    out = open(sys.stdout.fileno(), "w", encoding="utf-8", closefd=False, buffering=1)  # noqa: SIM115
-    if args.question == ["-"]:
-        for line in _utf8_lines(sys.stdin):
-            reply = engine.answer(line.rstrip("\r\n"), args.lang)
-            out.write(json.dumps(reply_json(reply), ensure_ascii=False) + "\n")
-        out.flush()
-        return EXIT_OK
-    reply = engine.answer(" ".join(args.question), args.lang)
-    if args.json:
-        out.write(json.dumps(reply_json(reply), ensure_ascii=False) + "\n")
-    else:
-        out.write(reply.text + "\n")
-        for button in reply.buttons:
-            out.write(f"  → {button.label}\n")
-    out.flush()
-    return EXIT_OK
-
-
-def cmd_chat(args: argparse.Namespace) -> int:
-    from .console import ConsoleChat
-
-    ConsoleChat(_load_engine(args)).run()
-    return EXIT_OK
-
-
-def cmd_validate(args: argparse.Namespace) -> int:
-    engine = _load_engine(args)  # raises CatalogueError with every problem
-    catalogue = engine.catalogue
-    print(
-        f"ok: {len(catalogue.intents)} intents in {len(catalogue.categories)} files, "
-        f"{sum(len(i.paraphrases['ja']) + len(i.paraphrases['en']) for i in catalogue.intents)} "
-        f"paraphrases, catalogue version {catalogue.version} ({catalogue.directory})"
-    )
-    return EXIT_OK
-
-
-def cmd_eval(args: argparse.Namespace) -> int:
-    engine = _load_engine(args)
+def _days(raw: str) -> float:
     try:
-        cases = load_cases(Path(args.file))
-    except (OSError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    report = evaluate(cases, lambda q, previous: engine.match(q, None, previous))
-    print(format_report(report, show_misses=args.misses))
-    return EXIT_OK
+        value = float(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of days: {raw!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("--since must be positive")
+    return value
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from .telegram.runner import run_bot
-
-    return run_bot(args)
-
-
-def cmd_healthcheck(args: argparse.Namespace) -> int:
-    """Exit 0 when the running bot's heartbeat is fresh and the catalogue loads (for containers)."""
-    from .store import heartbeat_age
-
-    settings = Settings.from_env()
-    Engine.load(settings.intents_dir, cache_dir=settings.cache_dir)  # CatalogueError → exit 2
-    age = heartbeat_age(settings.db_path)
-    if age is None:
-        print(f"unhealthy: no heartbeat beside {settings.db_path}", file=sys.stderr)
-        return EXIT_FAILED
-    if age > args.max_age:
-        print(
-            f"unhealthy: last heartbeat {age:.0f}s ago (limit {args.max_age:.0f}s)", file=sys.stderr
-        )
-        return EXIT_FAILED
-    print(f"ok: heartbeat {age:.0f}s ago")
-    return EXIT_OK
-
-
-def cmd_map(args: argparse.Namespace) -> int:
-    """The article at a glance, in the terminal."""
-    engine = _load_engine(args)
-    catalogue = engine.catalogue
-    lang = args.lang
-    for number, entry in enumerate(catalogue.study.article_map, 1):
-        print(f"{number}. {catalogue.by_id[entry.intent].title.get(lang)}  [{entry.intent}]")
-        for index, part in enumerate(entry.parts):
-            branch = "└" if index == len(entry.parts) - 1 else "├"
-            print(f"   {branch} {catalogue.by_id[part].title.get(lang)}  [{part}]")
-    return EXIT_OK
+def _store_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", help="database path (default: $DNWS_DB or data/dnws-bot.sqlite3)")
+    parser.add_argument(
+        "--since",
+        type=_days,
+        default=DEFAULT_SINCE_DAYS,
+        metavar="DAYS",
+        help=f"look back this many days (default {DEFAULT_SINCE_DAYS:g})",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -151,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     ask = sub.add_parser("ask", help="answer one question (or '-' for one per stdin line)")
-    ask.add_argument("--lang", choices=["ja", "en", "both"], help="force the answer language")
+    ask.add_argument("--lang", choices=ANSWER_MODES, help="force the answer language")
     ask.add_argument("--json", action="store_true", help="print the JSON contract")
     ask.add_argument("question", nargs="+", help="the question, or - to read stdin")
     ask.set_defaults(func=cmd_ask)
@@ -179,15 +97,51 @@ def build_parser() -> argparse.ArgumentParser:
     health.set_defaults(func=cmd_healthcheck)
 
     article_map = sub.add_parser("map", help="the article's structure")
-    article_map.add_argument("--lang", choices=["ja", "en"], default="en")
+    article_map.add_argument("--lang", choices=LANGS, default="en")
     article_map.set_defaults(func=cmd_map)
 
-    add_store_commands(sub)
+    report = sub.add_parser("report", help="curator report from the bot's database")
+    _store_options(report)
+    report.add_argument("--format", choices=["text", "json"], default="text")
+    report.set_defaults(func=cmd_report)
+
+    export = sub.add_parser(
+        "export-unanswered", help="unanswered questions as CSV or paste-ready YAML"
+    )
+    _store_options(export)
+    export.add_argument("--format", choices=["csv", "yaml"], required=True)
+    export.set_defaults(func=cmd_export_unanswered)
     return parser
 
 
+def quick_ask(argv: Sequence[str]) -> argparse.Namespace | None:
+    """`ask`'s arguments without argparse, for the plain shapes only: [--intents DIR] ask
+    [--json] [--lang MODE] WORDS... Anything else (help, `--lang=x`, a word starting with "-",
+    an error) returns None and goes through the full parser; the result is the same either way
+    (argparse's gettext lookups cost `ask` more than its answer does)."""
+    args = argparse.Namespace(intents=None, command="ask", lang=None, json=False, func=cmd_ask)
+    rest = list(argv)
+    if rest[:1] == ["--intents"] and len(rest) > 1 and not rest[1].startswith("-"):
+        args.intents, rest = rest[1], rest[2:]
+    if rest[:1] != ["ask"]:
+        return None
+    rest = rest[1:]
+    while rest and rest[0] in ("--json", "--lang"):
+        if rest[0] == "--json":
+            args.json, rest = True, rest[1:]
+        elif len(rest) > 1 and rest[1] in ANSWER_MODES:
+            args.lang, rest = rest[1], rest[2:]
+        else:
+            return None
+    if not rest or any(word.startswith("-") and word != "-" for word in rest):
+        return None
+    args.question = rest
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = quick_ask(argv) or build_parser().parse_args(argv)
     try:
         code: int = args.func(args)
     except CatalogueError as exc:

@@ -13,9 +13,9 @@ from telegram import Message, MessageEntity, Update
 from telegram.ext import ContextTypes
 
 from ..engine import LangMode, Reply
+from ..engine.html_subset import escape
 from ..engine.language import Lang, detect_language
 from ..engine.normalize import normalize
-from ..engine.telegram_html import escape
 from . import study
 from .callbacks import decode, intent_from_payload
 from .commands import HELP_INTRO, START_HINT, help_lines
