@@ -21,7 +21,8 @@ REDACTED = "[REDACTED]"
 _secrets: list[str] = []
 _lock = threading.Lock()
 _installed = False
-_QUIET_LOGGERS = ("httpx", "httpcore", "tornado.access")
+# tornado.general logs one INFO line per malformed request: a flood vector, not information.
+_QUIET_LOGGERS = ("httpx", "httpcore", "tornado.access", "tornado.general")
 
 
 # Anything shaped like a bot token ("<bot id>:<30+ URL-safe characters>"), registered or not:
