@@ -123,3 +123,21 @@ def test_throttle_logs_once_per_interval_with_a_count(caplog: pytest.LogCaptureF
         "something else",
         "connection dropped (and 499 more like it in the last 60 s)",
     ]
+
+
+def test_library_log_lines_never_show_a_token_shaped_url(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Once redaction is installed, an httpx/PTB-style line with a bot URL is logged without
+    the token, even a token that was never registered."""
+    from dnws_bot.logging_setup import install_redaction
+
+    install_redaction([])
+    caplog.set_level(logging.DEBUG)
+    other = "555555:QQQwwwEEErrrTTTyyyUUUiiiOOOpppAAA"
+    logging.getLogger("httpx").warning("HTTP Request: POST https://x.org/bot%s/getMe", other)
+    logging.getLogger("telegram.ext.Updater").error("failed", exc_info=ValueError(f"bot{other}"))
+    assert caplog.records
+    for record in caplog.records:
+        assert other not in record.getMessage()
+        assert other not in (record.exc_text or "")

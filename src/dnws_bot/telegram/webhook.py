@@ -93,7 +93,13 @@ class _Guarded(tornado.web.RequestHandler):
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         """No tracebacks from request handling: one throttled line per kind instead."""
-        self.refusals.note("error", "request failed (%s)", getattr(typ, "__name__", typ))
+        name = getattr(typ, "__name__", str(typ))
+        if isinstance(value, tornado.web.HTTPError):  # a client's mistake, found by tornado
+            self.refusals.note(f"http-{value.status_code}", "request refused (%s)", value)
+        else:  # our bug: worth a WARNING, still without the request in the log
+            self.refusals.throttle.log(
+                log, logging.WARNING, f"error-{name}", "webhook: request failed (%s)", name
+            )
 
 
 @tornado.web.stream_request_body
