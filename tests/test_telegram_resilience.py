@@ -103,8 +103,8 @@ async def test_a_429_storm_delays_answers_but_drops_none(
 async def impatient_bot(
     api: BotApiStandIn, tmp_path: Path, shared_engine: Engine
 ) -> AsyncIterator[RunningBot]:
-    """The bot with a 0.5 s send timeout, so a slow answer from Telegram is a read timeout."""
-    running, stop, task = await start_bot(api, tmp_path, shared_engine, send_timeout=0.5)
+    """The bot with a 1 s send timeout, so a slow answer from Telegram is a read timeout."""
+    running, stop, task = await start_bot(api, tmp_path, shared_engine, send_timeout=1.0)
     yield running
     stop.set()
     await asyncio.wait_for(task, timeout=15)
@@ -116,7 +116,7 @@ async def test_a_send_whose_answer_timed_out_is_not_sent_again(
     """Telegram processed the send but answered too late: the bot sends neither a duplicate nor
     an apology, and logs a WARNING without a traceback."""
     bot = impatient_bot
-    bot.api.delay("sendMessage", 1.5, chat_id=7101, times=1)
+    bot.api.delay("sendMessage", 2.5, chat_id=7101, times=1)
     bot.feed(updates.private_text(7101, 7101, "NPTとは"))
     await bot.api.wait_for("sendMessage", lambda c: int(c.params["chat_id"]) == 7101, timeout=10)
     assert (await bot.say("P5とは", user_id=7102)).ok  # the bot carries on
