@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time  # the 429 test checks that retry_after was waited out
 from collections.abc import AsyncIterator
@@ -11,11 +12,13 @@ from pathlib import Path
 import httpx
 import pytest
 from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.ext import Defaults
 
 from botapi import BotApiStandIn, updates
 from conftest import RunningBot, start_bot
 from dnws_bot.engine import Engine
-from dnws_bot.telegram.sending import not_sent
+from dnws_bot.settings import Settings
+from dnws_bot.telegram.sending import make_bot, not_sent
 
 
 async def test_429_retry_after_is_waited_out_and_the_reply_arrives(bot: RunningBot) -> None:
@@ -199,3 +202,92 @@ async def test_a_dropped_long_poll_is_one_warning_without_traceback(
     assert failures[0].levelno == logging.WARNING
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert not [r for r in caplog.records if r.exc_info or r.exc_text]
+
+
+class _TinyApi:
+    """A minimal Bot API on 127.0.0.1 whose sendMessage misbehaves as scripted: "drop" reads
+    the whole request and hangs up without answering (Telegram did the work, the answer was
+    lost); "503" answers a server error. getMe always works."""
+
+    def __init__(self, script: list[str]) -> None:
+        self.script = script
+        self.sends = 0
+        self.server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> _TinyApi:
+        self.server = await asyncio.start_server(self.serve, "127.0.0.1", 0)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.server is not None
+        self.server.close()
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while line := await reader.readline():
+                length = 0
+                while (header := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = header.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                await reader.readexactly(length)
+                if b"/getMe" in line:
+                    result: object = {
+                        "id": 123456,
+                        "is_bot": True,
+                        "first_name": "t",
+                        "username": "t_bot",
+                    }
+                    status = 200
+                else:
+                    self.sends += 1
+                    step = self.script.pop(0) if self.script else "ok"
+                    if step == "drop":
+                        return  # the request was read in full: hang up without an answer
+                    status = 503 if step == "503" else 200
+                    result = {
+                        "message_id": 1,
+                        "date": 0,
+                        "chat": {"id": 1, "type": "private"},
+                        "text": "x",
+                    }
+                body = json.dumps(
+                    {"ok": True, "result": result}
+                    if status == 200
+                    else {"ok": False, "error_code": status, "description": "Service Unavailable"}
+                ).encode()
+                writer.write(
+                    f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(body)}\r\n\r\n".encode()
+                    + body
+                )
+                await writer.drain()
+        finally:
+            writer.close()
+
+
+async def _send_once(tiny: _TinyApi) -> None:
+    settings = Settings(token="123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11", api_url=tiny.url)
+    bot = make_bot(settings, defaults=Defaults(), pool_size=4)
+    async with bot:
+        await bot.send_message(chat_id=1, text="x")
+
+
+async def test_a_send_dropped_after_it_reached_the_api_is_not_repeated() -> None:
+    """The connection drops after the API read the whole send: one send, an error, no copy."""
+    async with _TinyApi(["drop"]) as tiny:
+        with pytest.raises(NetworkError):
+            await _send_once(tiny)
+    assert tiny.sends == 1
+
+
+async def test_a_send_answered_with_503_is_retried_until_it_goes_through() -> None:
+    """Telegram answered 503 twice (it did nothing): the send is repeated and succeeds."""
+    async with _TinyApi(["503", "503"]) as tiny:
+        await _send_once(tiny)
+    assert tiny.sends == 3
