@@ -75,3 +75,31 @@ def test_json_log_format_writes_one_json_object_per_line(tmp_path: Path) -> None
     records = [json.loads(line) for line in lines]
     assert all({"level", "message", "logger"} <= set(r) for r in records)
     assert any(r["message"].startswith("update=") for r in records)
+
+
+def test_process_skips_a_poison_update_answers_around_it_and_exits_0(tmp_path: Path) -> None:
+    """A poll_answer PTB cannot parse between two questions: both are answered, the log names
+    the update without the user's name, and SIGTERM still exits 0."""
+    with BotApiStandIn() as api:
+        bot = start(api, tmp_path)
+        try:
+            api.wait_for_count_sync("setMyCommands", 2, timeout=30)
+            api.feed(updates.private_text(111, 111, "NPTとは"))
+            api.feed(
+                {
+                    "poll_answer": {
+                        "poll_id": "legacy",
+                        "user": {"id": 112, "is_bot": False, "first_name": "Secretname"},
+                        "option_ids": [0],
+                    }
+                }
+            )
+            api.feed(updates.private_text(113, 113, "P5とは"))
+            sends = api.wait_for_count_sync("sendMessage", 2, timeout=15)
+            assert sorted(int(c.params["chat_id"]) for c in sends if c.ok) == [111, 113]
+        finally:
+            code, stderr = stop(bot)
+    assert code == 0, stderr
+    assert "skipped update" in stderr and "poll_answer" in stderr
+    assert "Secretname" not in stderr
+    assert "Traceback" not in stderr and "CRITICAL" not in stderr

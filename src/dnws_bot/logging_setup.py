@@ -10,29 +10,40 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 REDACTED = "[REDACTED]"
 _secrets: list[str] = []
 _lock = threading.Lock()
 _installed = False
-_QUIET_LOGGERS = ("httpx", "httpcore", "tornado.access")
+# tornado.general logs one INFO line per malformed request: a flood vector, not information.
+_QUIET_LOGGERS = ("httpx", "httpcore", "tornado.access", "tornado.general")
+
+
+# Anything shaped like a bot token ("<bot id>:<30+ URL-safe characters>"), registered or not:
+# a token pasted into TELEGRAM_API_URL or quoted by a library must not survive either.
+_TOKEN_SHAPE = re.compile(r"(?<![0-9])[0-9]{3,15}:[A-Za-z0-9_-]{30,}")
+
+
+def redact_token_shapes(text: str) -> str:
+    """Blank out every token-shaped substring (bot URLs included)."""
+    return _TOKEN_SHAPE.sub(REDACTED, text)
 
 
 def redact(text: str) -> str:
     for secret in _secrets:
         text = text.replace(secret, REDACTED)
-    return text
+    return redact_token_shapes(text)
 
 
 def _redacting_factory(base: Any) -> Any:
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record: logging.LogRecord = base(*args, **kwargs)
-        if not _secrets:
-            return record
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message or record.args:
@@ -60,6 +71,37 @@ def install_redaction(secrets: Iterable[str]) -> None:
             _installed = True
     for name in _QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+class Throttle:
+    """Log a kind of event at most once per `interval` seconds, with how many were held back.
+
+    For faults that can repeat thousands of times a second (a flood of bad webhook requests, a
+    flapping connection): the first occurrence is logged at once, later ones only counted until
+    the interval has passed, then the next line says how many happened meanwhile.
+    """
+
+    def __init__(self, interval: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = interval
+        self.clock = clock
+        self._last: dict[str, float] = {}
+        self._held: dict[str, int] = {}
+
+    def log(
+        self, logger: logging.Logger, level: int, key: str, message: str, *args: object
+    ) -> bool:
+        """Log `message % args` unless `key` was logged within the interval; True if logged."""
+        now = self.clock()
+        last = self._last.get(key)
+        if last is not None and now - last < self.interval:
+            self._held[key] = self._held.get(key, 0) + 1
+            return False
+        self._last[key] = now
+        held = self._held.pop(key, 0)
+        if held:
+            message += f" (and {held} more like it in the last {self.interval:.0f} s)"
+        logger.log(level, message, *args)
+        return True
 
 
 class JsonFormatter(logging.Formatter):

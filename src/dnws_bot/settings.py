@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .engine import default_intents_dir
+from .logging_setup import redact_token_shapes
 
 DEFAULT_API_URL = "https://api.telegram.org"
 # Bot tokens look like "123456789:AAH...": a numeric bot id, a colon, 30+ URL-safe characters.
@@ -17,7 +18,13 @@ WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 class SettingsError(ValueError):
-    """A setting is missing or malformed; the message is safe to print (no secret in it)."""
+    """A setting is missing or malformed; the message is safe to print (no secret in it).
+
+    Anything shaped like a bot token is blanked out of the message however it got there.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact_token_shapes(message))
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
@@ -33,14 +40,46 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
-def _ids(env: Mapping[str, str], name: str) -> frozenset[int]:
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name, "").strip()
     if not raw:
-        return frozenset()
-    try:
-        return frozenset(int(part) for part in raw.replace(" ", "").split(",") if part)
-    except ValueError:
-        raise SettingsError(f"{name} must be comma-separated numeric Telegram user ids") from None
+        return default
+    if not re.fullmatch(r"[0-9]{1,9}", raw):
+        raise SettingsError(f"{name} must be a whole number (ASCII digits), got {raw!r}")
+    return int(raw)
+
+
+_ID_SEPARATORS = re.compile(r"[,\s]+")
+_ASCII_ID = re.compile(r"[0-9]{1,19}")
+
+
+def _ids(env: Mapping[str, str], name: str) -> frozenset[int]:
+    """Telegram user ids split on commas and/or whitespace; ASCII digits only (no `1_000`,
+    no full-width digits, no signs), so a typo never silently becomes another user's id."""
+    ids: set[int] = set()
+    for part in _ID_SEPARATORS.split(env.get(name, "")):
+        if not part:
+            continue
+        if not _ASCII_ID.fullmatch(part) or int(part) == 0:
+            raise SettingsError(
+                f"{name} must list numeric Telegram user ids separated by commas or spaces; "
+                f"{part!r} is not one"
+            )
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _api_url(env: Mapping[str, str]) -> str:
+    """TELEGRAM_API_URL: the server root; a /bot<token> path would put the token in logs."""
+    api_url = env.get("TELEGRAM_API_URL", "").strip().rstrip("/") or DEFAULT_API_URL
+    if not api_url.startswith(("http://", "https://")):
+        raise SettingsError("TELEGRAM_API_URL must start with http:// or https://")
+    if re.search(r"/bot[^/]*$", api_url) or redact_token_shapes(api_url) != api_url:
+        raise SettingsError(
+            "TELEGRAM_API_URL must be the server root, e.g. https://api.telegram.org, "
+            "without /bot<token> (the token goes in TELEGRAM_BOT_TOKEN only)"
+        )
+    return api_url
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -78,6 +117,15 @@ class Settings:
     admin_ids: frozenset[int] = frozenset()
     log_level: str = "INFO"
     cache_dir: Path | None = None  # compiled-engine cache; None disables it
+    # A send whose answer does not come back within this is given up, never re-sent: it may
+    # have reached Telegram (a re-send would be a duplicate reply).
+    send_timeout: float = 30.0
+    # How long a send may keep waiting out 429 flood control (retry_after) before it is dropped.
+    send_deadline: float = 60.0
+    # Webhook server: a connection idle (or sending headers/body) this long is closed.
+    webhook_timeout: float = 10.0
+    # Webhook server: open connections allowed at once (0 = derived from the descriptor limit).
+    webhook_max_connections: int = 0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -89,9 +137,7 @@ class Settings:
             raise SettingsError(
                 "TELEGRAM_WEBHOOK_SECRET may only use A-Z, a-z, 0-9, _ and - (1-256 characters)"
             )
-        api_url = env.get("TELEGRAM_API_URL", "").strip().rstrip("/") or DEFAULT_API_URL
-        if not api_url.startswith(("http://", "https://")):
-            raise SettingsError("TELEGRAM_API_URL must start with http:// or https://")
+        api_url = _api_url(env)
         return cls(
             token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
             api_url=api_url,
@@ -102,6 +148,10 @@ class Settings:
             admin_ids=_ids(env, "ADMIN_IDS"),
             log_level=_log_level(env),
             cache_dir=_cache_dir(env),
+            send_timeout=_float(env, "DNWS_SEND_TIMEOUT", 30.0),
+            send_deadline=_float(env, "DNWS_SEND_DEADLINE", 60.0),
+            webhook_timeout=_float(env, "DNWS_WEBHOOK_TIMEOUT", 10.0),
+            webhook_max_connections=_count(env, "DNWS_WEBHOOK_MAX_CONNECTIONS", 0),
         )
 
     def require_token(self) -> str:

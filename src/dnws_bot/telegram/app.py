@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Coroutine
@@ -10,9 +9,8 @@ from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     CommandHandler,
@@ -30,6 +28,7 @@ from ..logging_setup import install_redaction
 from ..settings import Settings
 from . import admin, common, handlers, inline, study
 from .commands import menu
+from .sending import make_bot, maybe_delivered
 from .services import Services, services
 
 log = logging.getLogger(__name__)
@@ -49,42 +48,6 @@ ALLOWED_UPDATES = [
 CONCURRENT_UPDATES = 64
 
 
-class RetryingRateLimiter(AIORateLimiter):
-    """AIORateLimiter (waits out 429 retry_after) that also retries 5xx and timeouts.
-
-    A send that fails with a server error or a timeout is retried with exponential backoff a
-    bounded number of times, so a passing Telegram hiccup does not lose the reply. 4xx errors
-    other than 429 are final and raised at once.
-    """
-
-    def __init__(self, *, network_retries: int = 3, backoff: float = 0.5, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.network_retries = network_retries
-        self.backoff = backoff
-
-    async def process_request(
-        self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        for attempt in range(self.network_retries + 1):
-            try:
-                return await super().process_request(
-                    callback, args, kwargs, endpoint, data, rate_limit_args
-                )
-            except (TimedOut, NetworkError) as exc:
-                if isinstance(exc, BadRequest) or attempt == self.network_retries:
-                    raise
-                delay = self.backoff * (2**attempt)
-                log.warning("%s failed (%s); retry %d in %.1fs", endpoint, exc, attempt + 1, delay)
-                await asyncio.sleep(delay)
-        raise AssertionError("unreachable")
-
-
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure once; tell the user something went wrong when there is a chat to tell."""
     error = context.error
@@ -93,6 +56,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.info("chat %s is unreachable (%s)", chat.id if chat else "?", error.message)
         return
     update_id = update.update_id if isinstance(update, Update) else None
+    if maybe_delivered(error):
+        # The send may well have arrived: no traceback, and no apology after a likely answer.
+        log.warning("update %s: a send got no answer (%s); not repeated", update_id, error)
+        return
     log.error("update %s failed: %s", update_id, error, exc_info=error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
@@ -132,30 +99,18 @@ def build_application(
     """The whole bot: one Application with every handler, ready for polling or a webhook."""
     token = settings.require_token()
     install_redaction([token, settings.webhook_secret])
+    defaults = Defaults(
+        parse_mode=ParseMode.HTML,
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
+        allow_sending_without_reply=True,
+    )
     builder = (
         Application.builder()
-        .token(token)
-        .base_url(f"{settings.api_url}/bot")
-        .base_file_url(f"{settings.api_url}/file/bot")
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-                allow_sending_without_reply=True,
-            )
-        )
-        .rate_limiter(
-            RetryingRateLimiter(
-                overall_max_rate=settings.max_messages_per_second,
-                overall_time_period=1,
-                max_retries=3,
-            )
-        )
+        .bot(make_bot(settings, defaults=defaults, pool_size=CONCURRENT_UPDATES))
         # As many updates in flight as connections: a longer queue than the pool makes httpcore's
         # request assignment quadratic (measured in bench: 183 → 555 updates/s for a no-op bot).
         # 64 slow chats at once still leave others unaffected.
         .concurrent_updates(CONCURRENT_UPDATES)
-        .connection_pool_size(CONCURRENT_UPDATES)
     )
     if not with_updater:
         builder = builder.updater(None)

@@ -15,15 +15,15 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from tornado.httpserver import HTTPServer
 
 from ..engine import Engine
-from ..logging_setup import configure_logging, install_redaction, redact
+from ..logging_setup import Throttle, configure_logging, install_redaction, redact
 from ..settings import Settings, SettingsError
 from ..store import AsyncStore
 from .app import ALLOWED_UPDATES, build_application, register_commands, services_from
-from .webhook import make_web_app
+from .webhook import make_server
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 30.0
@@ -34,6 +34,27 @@ async def _heartbeat(store: AsyncStore) -> None:
     while True:
         await store.touch_heartbeat()
         await asyncio.sleep(HEARTBEAT_SECONDS)
+
+
+def polling_error_logger() -> Any:
+    """PTB's getUpdates error callback: one WARNING line per kind and minute, no traceback.
+
+    A dropped long-poll connection is routine (proxies, NAT, Telegram restarts); PTB retries
+    on its own, and its default logs ERROR with a ~90-line traceback each time.
+    """
+    throttle = Throttle(60.0)
+
+    def on_error(exc: TelegramError) -> None:
+        throttle.log(
+            log,
+            logging.WARNING,
+            type(exc).__name__,
+            "getUpdates failed (%s: %s); retrying",
+            type(exc).__name__,
+            redact(str(exc)),
+        )
+
+    return on_error
 
 
 def _install_signals(stop: asyncio.Event, on_hup: Any) -> None:
@@ -74,12 +95,23 @@ async def serve(
             await register_commands(application)
             if webhook_url is None:
                 assert application.updater is not None
-                await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=30)
+                await application.updater.start_polling(
+                    allowed_updates=ALLOWED_UPDATES,
+                    timeout=30,
+                    error_callback=polling_error_logger(),
+                )
             else:
                 secret = settings.webhook_secret or secrets.token_urlsafe(32)
                 install_redaction([secret])
                 path = urlsplit(webhook_url).path or "/"
-                server = HTTPServer(make_web_app(application, services, path, secret))
+                server = make_server(
+                    application,
+                    services,
+                    path,
+                    secret,
+                    timeout=settings.webhook_timeout,
+                    max_connections=settings.webhook_max_connections,
+                )
                 server.listen(port, listen)
                 await application.bot.set_webhook(
                     webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
