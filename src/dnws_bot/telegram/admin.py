@@ -11,6 +11,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from ..engine.telegram_html import escape
+from ..store import Store
 from .common import is_group, user_lang
 from .services import services
 
@@ -56,7 +57,8 @@ async def cmd_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     if message is None or svc.store is None:
         return
-    stats = await svc.store.stats()
+    await svc.store.flush()  # count the questions still queued for the log too
+    stats = await svc.store.call(Store.stats)
     lines = [
         f"<b>dnws-bot</b> catalogue {svc.engine.version}",
         f"questions: {stats.questions}",

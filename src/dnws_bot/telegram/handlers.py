@@ -16,6 +16,7 @@ from ..engine import LangMode, Reply
 from ..engine.language import Lang, detect_language
 from ..engine.normalize import normalize
 from ..engine.telegram_html import escape
+from ..store import QuestionRecord, Store
 from . import study
 from .callbacks import decode, intent_from_payload
 from .commands import HELP_INTRO, START_HINT, help_lines
@@ -64,17 +65,20 @@ async def answer_question(
         svc.context.remember(key, reply.intent_id)
     note_outcome(context, update, reply.lang, reply.intent_id, reply.score)
     if svc.store is not None and reply.kind != "empty":
-        chat_type = update.effective_chat.type if update.effective_chat else "unknown"
-        store = svc.store
-        svc.in_background(
-            store.log_question(reply.status, reply.intent_id, reply.lang, chat_type, reply.score)
-        )
-        if reply.kind != "answer":
-            svc.in_background(
-                store.log_unanswered(
-                    normalize(question), reply.lang, chat_type, reply.status, list(reply.candidates)
-                )
+        started = svc.received.get(update.update_id)
+        svc.store.log_question(
+            QuestionRecord(
+                at=time.time(),
+                status=reply.status,
+                intent_id=reply.intent_id,
+                lang=reply.lang,
+                chat_type=update.effective_chat.type if update.effective_chat else "unknown",
+                score=reply.score,
+                elapsed_ms=(time.perf_counter() - started) * 1000 if started else None,
+                text=normalize(question) if reply.kind != "answer" else None,
+                candidates=reply.candidates,
             )
+        )
 
 
 async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -266,8 +270,14 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if pressed.action == "vote":
         vote = 1 if pressed.extra == "+" else -1
         if svc.store is not None:
-            await svc.store.record_feedback(
-                message.chat.id, message.message_id, query.from_user.id, pressed.value, lang, vote
+            await svc.store.call(
+                Store.record_feedback,
+                message.chat.id,
+                message.message_id,
+                query.from_user.id,
+                pressed.value,
+                lang,
+                vote,
             )
         await query.answer(text_for("voted", lang))
         return

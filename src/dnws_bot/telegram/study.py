@@ -17,6 +17,7 @@ from ..engine.language import Lang
 from ..engine.normalize import normalize
 from ..engine.study import Term, pick_question
 from ..engine.telegram_html import escape
+from ..store import Store
 from .callbacks import encode
 from .common import chat_mode, is_group, note_outcome, turn, user_lang
 from .services import services
@@ -176,10 +177,10 @@ async def cmd_quiz(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text(_t("unknown_topic", lang), do_quote=is_group(update))
     if topic is not None and not any(q.category == topic for q in questions):
         topic = None
-    asked = await svc.store.quiz_asked(chat.id) if svc.store else set()
+    asked = await svc.store.call(Store.quiz_asked, chat.id) if svc.store else set()
     question, restart = pick_question(questions, asked, topic, random.Random())
     if restart and svc.store is not None:
-        await svc.store.reset_quiz(chat.id)
+        await svc.store.call(Store.reset_quiz, chat.id)
     with warnings.catch_warnings():
         # correct_option_id is the field the Bot API documents for quizzes (and Telegram still
         # accepts); PTB 22.8 prefers the newer list form and warns about the old one.
@@ -195,8 +196,9 @@ async def cmd_quiz(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
     note_outcome(context, update, lang, question.intent, 1.0)
     if svc.store is not None and poll_message.poll is not None:
-        await svc.store.mark_quiz_asked(chat.id, question.id)
-        await svc.store.remember_poll(poll_message.poll.id, chat.id, question.id, question.correct)
+        poll_id = poll_message.poll.id
+        await svc.store.call(Store.mark_quiz_asked, chat.id, question.id)
+        await svc.store.call(Store.remember_poll, poll_id, chat.id, question.id, question.correct)
 
 
 async def poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -206,8 +208,8 @@ async def poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if answer is None or svc.store is None or answer.user is None:
         return  # answers from anonymous voters (voter_chat) are not scored
     name = answer.user.full_name or answer.user.username or "?"
-    await svc.store.record_poll_answer(
-        answer.poll_id, answer.user.id, name, list(answer.option_ids)
+    await svc.store.call(
+        Store.record_poll_answer, answer.poll_id, answer.user.id, name, list(answer.option_ids)
     )
 
 
@@ -216,7 +218,7 @@ async def cmd_score(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if (t := await turn(update, context)) is None:
         return
     chat_id = t.message.chat.id
-    rows = await t.svc.store.top_scores(chat_id, 10) if t.svc.store else []
+    rows = await t.svc.store.call(Store.top_scores, chat_id, 10) if t.svc.store else []
     if not rows:
         await t.message.reply_text(_t("no_scores", t.lang), do_quote=t.quote)
         return
