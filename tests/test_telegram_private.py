@@ -170,11 +170,27 @@ async def test_share_button_opens_telegram_share_sheet_with_deep_link(bot: Runni
     assert any(u.startswith("https://t.me/share/url?url=") and "dnws_test_bot" in u for u in urls)
 
 
-@pytest.mark.parametrize("command", ["help", "topics", "source", "about", "map", "glossary"])
-async def test_each_command_answers(bot: RunningBot, command: str) -> None:
-    """Every public command answers with a message Telegram accepts."""
+@pytest.mark.parametrize(
+    ("command", "says", "buttons"),
+    [
+        ("help", ["Ask about 38 North", "/topics — Browse topics"], ""),
+        ("topics", ["Choose a topic"], "c:"),
+        ("source", ["38 North", ARTICLE], ""),
+        ("about", ["not affiliated with 38 North"], ""),
+        ("map", ["The article at a glance"], "i:"),
+        ("glossary", ["Glossary", "NPT"], ""),
+    ],
+)
+async def test_each_command_answers(
+    bot: RunningBot, command: str, says: list[str], buttons: str
+) -> None:
+    """Every public command answers with its own content (and its buttons, where it has some)."""
     bot.feed(updates.command(1004, 1004, command, language_code="en"))
-    assert (await bot.reply_to(1004)).ok
+    call = await bot.reply_to(1004)
+    for expected in says:
+        assert expected in call.result["text"], (command, expected)
+    if buttons:
+        assert any(d.startswith(buttons) for d in callback_data(call.params))
 
 
 async def test_lang_command_switches_answer_language_for_the_chat(bot: RunningBot) -> None:

@@ -50,9 +50,8 @@ def admins_only(handler: Handler) -> Handler:
     return gated
 
 
-@admins_only
 async def cmd_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/stats (admins): questions, answer rate, top intents, unanswered count, feedback."""
+    """/stats (admins, gated by the command table): questions, answer rate, top intents, unanswered count, feedback."""
     message = update.effective_message
     svc = services(context)
     if message is None or svc.store is None:
@@ -71,7 +70,6 @@ async def cmd_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await message.reply_html("\n".join(lines), do_quote=is_group(update))
 
 
-@admins_only
 async def cmd_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/reload (admins): validate intents/ and swap it in; an invalid one is refused with errors."""
     message = update.effective_message

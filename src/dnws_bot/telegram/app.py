@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
@@ -24,12 +24,14 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.ext.filters import BaseFilter
 
 from ..engine import Engine
+from ..engine.language import Lang
 from ..logging_setup import install_redaction
 from ..settings import Settings
-from . import admin, common, handlers, inline, study
-from .commands import menu
+from . import admin, commands, common, handlers, inline, study
+from .commands import MENU_SCOPES, Command, menus
 from .services import Services, services
 
 log = logging.getLogger(__name__)
@@ -109,10 +111,16 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def register_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Register the command menu in both languages (default: English)."""
+    """Send the menus from the command table, in English (the default) and Japanese. The
+    default scope carries the private-chat menu; all group chats get their own."""
     bot = application.bot
-    await bot.set_my_commands([BotCommand(c, d) for c, d in menu("en")])
-    await bot.set_my_commands([BotCommand(c, d) for c, d in menu("ja")], language_code="ja")
+    table = services_from(application).commands
+    languages: tuple[tuple[Lang, str | None], ...] = (("en", None), ("ja", "ja"))
+    for lang, code in languages:
+        await bot.set_my_commands(menus(table, lang)["private"], language_code=code)
+    for lang, code in languages:
+        group_menu = menus(table, lang)["groups"]
+        await bot.set_my_commands(group_menu, scope=MENU_SCOPES["groups"], language_code=code)
     log.info("bot @%s ready, catalogue %s", bot.username, services_from(application).engine.version)
 
 
@@ -128,8 +136,10 @@ def build_application(
     store: Any = None,
     *,
     with_updater: bool = True,
+    command_table: tuple[Command, ...] | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The whole bot: one Application with every handler, ready for polling or a webhook."""
+    """The whole bot: one Application with every handler, ready for polling or a webhook.
+    `command_table` defaults to `commands.COMMANDS` (read when called)."""
     token = settings.require_token()
     install_redaction([token, settings.webhook_secret])
     builder = (
@@ -160,7 +170,10 @@ def build_application(
     if not with_updater:
         builder = builder.updater(None)
     application = builder.build()
-    application.bot_data["services"] = Services(settings=settings, engine=engine, store=store)
+    table = commands.COMMANDS if command_table is None else command_table
+    application.bot_data["services"] = Services(
+        settings=settings, engine=engine, store=store, commands=table
+    )
 
     new = filters.UpdateType.MESSAGE  # edited messages and channel posts are left alone
     private = filters.ChatType.PRIVATE
@@ -169,24 +182,16 @@ def build_application(
     # -1: start the clock for the per-update log line.
     application.add_handler(TypeHandler(Update, handlers.mark_received), group=-1)
 
-    # 0: exactly one of these answers an update. Commands first (PTB ignores /cmd@otherbot).
-    commands: list[tuple[str, Callable[..., Coroutine[Any, Any, None]]]] = [
-        ("start", handlers.cmd_start),
-        ("help", handlers.cmd_help),
-        ("topics", handlers.cmd_topics),
-        ("lang", handlers.cmd_lang),
-        ("source", handlers.cmd_source),
-        ("about", handlers.cmd_about),
-        ("ask", handlers.cmd_ask),
-        ("map", study.cmd_map),
-        ("glossary", study.cmd_glossary),
-        ("quiz", study.cmd_quiz),
-        ("score", study.cmd_score),
-        ("stats", admin.cmd_stats),
-        ("reload", admin.cmd_reload),
-    ]
-    for name, callback in commands:
-        application.add_handler(CommandHandler(name, callback, filters=new))
+    # 0: exactly one of these answers an update. Commands first, from the command table (PTB
+    # ignores /cmd@otherbot); a command outside its scope falls through to the handlers below.
+    where: dict[str, BaseFilter] = {"private": new & private, "groups": new & groups}
+    for command in table:
+        callback = (
+            admin.admins_only(command.handler) if command.scope == "admin" else command.handler
+        )
+        application.add_handler(
+            CommandHandler(command.name, callback, filters=where.get(command.scope, new))
+        )
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(InlineQueryHandler(inline.inline_query))
     application.add_handler(PollAnswerHandler(study.poll_answer))

@@ -13,13 +13,13 @@ from telegram import Message, MessageEntity, Update
 from telegram.ext import ContextTypes
 
 from ..engine import LangMode, Reply
+from ..engine.catalogue import Text
 from ..engine.language import Lang, detect_language
 from ..engine.normalize import normalize
 from ..engine.telegram_html import escape
 from ..store import QuestionRecord, Store
 from . import study
 from .callbacks import decode, intent_from_payload
-from .commands import HELP_INTRO, START_HINT, help_lines
 from .common import (
     LANG_MODES,
     as_mode,
@@ -35,6 +35,12 @@ from .keyboards import answer_keyboard, category_keyboard, topics_keyboard
 from .services import services
 
 log = logging.getLogger("dnws_bot.updates")
+
+START_HINT = Text(
+    "例:「DNWSとは?」「北朝鮮の三つの障害は?」 下のトピックからも選べます。使い方は /help",
+    'Try "What is a DNWS?" or "What are North Korea\'s three obstacles?", or pick a topic '
+    "below. /help for more.",
+)
 
 # ---------------------------------------------------------------- answering
 
@@ -179,16 +185,6 @@ async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         reply_markup=topics_keyboard(engine.catalogue, lang),
         do_quote=False,
     )
-
-
-async def cmd_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/help: how to ask, and the command list (the same table as the Telegram menu)."""
-    if (t := await turn(update, context)) is None:
-        return
-    user = update.effective_user
-    lines = help_lines(t.lang, t.svc.is_admin(user.id if user else None))
-    intro = HELP_INTRO.get(t.lang).format(bot=context.bot.username)
-    await t.message.reply_html(escape(intro + "\n\n" + "\n".join(lines)), do_quote=t.quote)
 
 
 async def cmd_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

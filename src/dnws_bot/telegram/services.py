@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import ContextTypes
 
@@ -14,6 +14,9 @@ from ..engine import CatalogueError, Engine
 from ..settings import Settings
 from ..store import AsyncStore, Store
 from .context import ConversationContext
+
+if TYPE_CHECKING:
+    from .commands import Command
 
 log = logging.getLogger(__name__)
 MAX_CACHED_CHATS = 100_000
@@ -26,6 +29,7 @@ class Services:
     settings: Settings
     engine: Engine
     store: AsyncStore | None = None
+    commands: tuple[Command, ...] = ()  # the command table the handlers were registered from
     started: float = field(default_factory=time.monotonic)
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     context: ConversationContext = field(default_factory=ConversationContext)
