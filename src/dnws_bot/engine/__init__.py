@@ -10,24 +10,29 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import cache_key, load_cached, store_cached
-from .catalogue import Catalogue, CatalogueError, Problem, load_catalogue
+from .catalogue import Catalogue, CatalogueError, Problem, Text, load_catalogue
 from .followup import Cues, resolve_followup
-from .language import LANGS, Lang, detect_language
+from .language import LANG_MODES, LANGS, Lang, LangChoice, LangMode, as_mode, detect_language
 from .matching import Candidate, Matcher, MatchResult, MatchSettings
 from .normalize import normalize
-from .replies import Button, LangMode, Renderer, Reply
+from .replies import Button, Renderer, Reply
 from .telegram_html import MAX_MESSAGE_CHARS, html_problems, telegram_length
 
 __all__ = [
+    "LANG_MODES",
     "Button",
     "Catalogue",
     "CatalogueError",
     "Engine",
+    "Lang",
+    "LangChoice",
     "LangMode",
     "MatchResult",
     "MatchSettings",
     "Problem",
     "Reply",
+    "Text",
+    "as_mode",
     "default_intents_dir",
     "detect_language",
 ]
@@ -83,6 +88,10 @@ class Engine:
     @property
     def version(self) -> str:
         return self.catalogue.version
+
+    def text(self, key: str) -> Text:
+        """An interface sentence from intents/texts.yaml (KeyError for a key it lacks)."""
+        return self.catalogue.texts[key]
 
     def match(
         self, question: str, lang: Lang | None = None, previous: str | None = None

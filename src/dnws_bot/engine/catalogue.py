@@ -30,7 +30,11 @@ ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 # Files in intents/ that are not intent files.
 ALIASES_FILE = "aliases.yaml"
 SECTIONS_FILE = "sections.yaml"
-RESERVED_FILES = frozenset({ALIASES_FILE, SECTIONS_FILE, "quiz.yaml", "terms.yaml"})
+TEXTS_FILE = "texts.yaml"
+RESERVED_FILES = frozenset({ALIASES_FILE, SECTIONS_FILE, TEXTS_FILE, "quiz.yaml", "terms.yaml"})
+TEXT_KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+# Interface sentences the engine itself renders; texts.yaml must define them.
+ENGINE_TEXT_KEYS = ("source_label", "did_you_mean", "no_match", "empty")
 
 _INTENT_FILE_KEYS = {"version", "order", "category", "intents"}
 _INTENT_KEYS = {"id", "section", "title", "answer", "paraphrases", "related", "keywords"}
@@ -132,6 +136,7 @@ class Catalogue:
     study: StudyContent
     version: str
     directory: Path
+    texts: Mapping[str, Text] = field(default_factory=dict)
     by_id: Mapping[str, Intent] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -442,6 +447,37 @@ def _read_aliases(directory: Path, problems: list[Problem]) -> Aliases:
     )
 
 
+def _read_texts(directory: Path, problems: list[Problem]) -> dict[str, Text]:
+    """Interface sentences: `texts: {key: {ja: ..., en: ...}}`, both languages required."""
+    path = directory / TEXTS_FILE
+    check = _Checker(TEXTS_FILE, problems)
+    reported = len(problems)
+    data = read_yaml(path, problems) if path.exists() else None
+    if data is None and len(problems) > reported:
+        return {}  # unreadable or invalid YAML, already reported
+    if not isinstance(data, dict) or not isinstance(data.get("texts"), dict):
+        check.add(1, None, "texts.yaml must exist and hold a `texts:` map")
+        return {}
+    for key in sorted(set(data) - {"version", "texts"}, key=str):
+        check.add(_line(data, 1), None, f"unknown key {key!r}")
+    if data.get("version") != 1:
+        check.add(_line(data, 1), None, "version must be 1")
+    raw = data["texts"]
+    texts: dict[str, Text] = {}
+    for key, value in raw.items():
+        line = _line(value, _line(raw, 1))
+        if not isinstance(key, str) or not TEXT_KEY_PATTERN.match(key):
+            check.add(line, None, f"text key {key!r} must be snake_case")
+            continue
+        text = check.text(value, line, None, f"text {key}")
+        if text is not None:
+            texts[key] = text
+    for key in ENGINE_TEXT_KEYS:
+        if key not in raw:
+            check.add(_line(raw, 1), None, f"text {key!r} is missing (the engine shows it)")
+    return texts
+
+
 def _intent_files(directory: Path) -> Iterator[Path]:
     for path in sorted(directory.glob("*.yaml")):
         if path.name not in RESERVED_FILES:
@@ -535,6 +571,7 @@ def load_catalogue(directory: Path) -> Catalogue:
         problems.append(Problem(str(directory), 0, None, "no intent files (*.yaml) found"))
     sections, article = _read_sections(directory, problems)
     aliases = _read_aliases(directory, problems)
+    texts = _read_texts(directory, problems)
     categories: list[Category] = []
     intents: list[Intent] = []
     for path in files:
@@ -558,4 +595,5 @@ def load_catalogue(directory: Path) -> Catalogue:
         study=study,
         version=_fingerprint(directory),
         directory=directory,
+        texts=texts,
     )

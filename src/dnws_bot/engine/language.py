@@ -6,12 +6,17 @@ Japanese reader asking "DNWSの条件は?" wants Japanese back even though most 
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Literal, cast, get_args
 
 from .normalize import is_japanese_char
 
 Lang = Literal["ja", "en"]
 LANGS: tuple[Lang, ...] = get_args(Lang)
+
+# How a chat wants its answers: one language, both, or (as a choice only) follow each question.
+LangMode = Literal["ja", "en", "both"]
+LangChoice = Literal["ja", "en", "both", "auto"]
+LANG_MODES: tuple[LangChoice, ...] = get_args(LangChoice)
 
 
 def detect_language(text: str) -> Lang:
@@ -27,4 +32,12 @@ def parse_lang(value: str | None) -> Lang | None:
     for lang in LANGS:
         if cleaned == lang:
             return lang
+    return None
+
+
+def as_mode(value: str | None) -> LangMode | None:
+    """A stored language choice as an answer mode; "auto" and anything unknown mean None."""
+    for mode in get_args(LangMode):
+        if value == mode:
+            return cast(LangMode, mode)
     return None

@@ -11,12 +11,10 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from .catalogue import Catalogue, Intent
-from .language import LANGS, Lang
+from .language import LANGS, Lang, LangMode
 from .matching import MatchResult, Status
 from .telegram_html import escape, to_plain_text
-from .texts import ui
 
-LangMode = Literal["ja", "en", "both"]
 ReplyKind = Literal["answer", "suggest", "none", "empty"]
 
 
@@ -67,7 +65,7 @@ class Renderer:
         article = self.catalogue.article
         section = escape(self.catalogue.section_title(intent, lang))
         source = (
-            f"📖 {ui('source_label').get(lang)}: {section} — "
+            f"📖 {self.catalogue.texts['source_label'].get(lang)}: {section} — "
             f'<a href="{escape(article.url)}">{escape(article.publisher)} ({article.date})</a>'
         )
         return f"<b>{escape(intent.title.get(lang))}</b>\n\n{intent.answer.get(lang)}\n\n{source}"
@@ -140,7 +138,10 @@ class Renderer:
         blocks = []
         for lang in langs:
             titles = [self.catalogue.by_id[i].title.get(lang) for i in suggestions]
-            lines = [escape(ui(key).get(lang)), *(f"• {escape(t)}" for t in titles)]
+            lines = [
+                escape(self.catalogue.texts[key].get(lang)),
+                *(f"• {escape(t)}" for t in titles),
+            ]
             blocks.append("\n".join(lines))
         html = "\n\n".join(blocks)
         return Reply(
