@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,9 +13,10 @@ from telegram.ext import ContextTypes
 
 from botapi import BotApiStandIn, updates
 from conftest import ADMIN_ID, RunningBot, start_bot
-from dnws_bot.engine import Engine
-from dnws_bot.engine.catalogue import Text
+from dnws_bot.engine import CatalogueError, Engine, default_intents_dir
+from dnws_bot.settings import Settings
 from dnws_bot.telegram import commands
+from dnws_bot.telegram.app import build_application
 from dnws_bot.telegram.commands import COMMANDS, Command
 
 GROUP = -1001234567890
@@ -27,21 +29,34 @@ async def pong(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.effective_message.reply_text("pong")
 
 
-FAKE = (
-    Command(
-        "ping", pong, "private", Text("ピン", "Ping the bot"), Text("応答確認", "Is it alive?")
-    ),
-    Command("secret", pong, "admin", Text("秘密", "Secret (admins)")),
-)
+FAKE = (Command("ping", pong, "private"), Command("secret", pong, "admin"))
+FAKE_TEXTS = """
+  command_ping: {ja: ピン, en: Ping the bot}
+  command_ping_help: {ja: 応答確認, en: Is it alive?}
+  command_secret: {ja: 秘密, en: Secret (admins)}
+"""
+
+
+@pytest.fixture(scope="module")
+def engine_with_fake_texts(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """The shipped catalogue plus the menu and help lines of the fake commands."""
+    intents = tmp_path_factory.mktemp("catalogue") / "intents"
+    shutil.copytree(default_intents_dir(), intents)
+    with (intents / "texts.yaml").open("a", encoding="utf-8") as texts:
+        texts.write(FAKE_TEXTS)
+    return Engine.load(intents)
 
 
 @pytest.fixture
 async def bot_with_fakes(
-    api: BotApiStandIn, tmp_path: Path, shared_engine: Engine, monkeypatch: pytest.MonkeyPatch
+    api: BotApiStandIn,
+    tmp_path: Path,
+    engine_with_fake_texts: Engine,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[RunningBot]:
     """The real bot, built from the shipped table plus a private-only and an admin command."""
     monkeypatch.setattr(commands, "COMMANDS", COMMANDS + FAKE)
-    running, stop, task = await start_bot(api, tmp_path, shared_engine)
+    running, stop, task = await start_bot(api, tmp_path, engine_with_fake_texts)
     await api.wait_for_count("setMyCommands", 4, timeout=10)
     yield running
     stop.set()
@@ -88,7 +103,22 @@ async def test_menus_list_every_public_command_of_the_table_in_both_languages(
 ) -> None:
     """Private and group menus, English and Japanese, are the table's non-admin entries in order."""
     await bot.api.wait_for_count("setMyCommands", 4, timeout=10)
-    public = [c for c in COMMANDS if c.scope != "admin"]
+    public = [c.name for c in COMMANDS if c.scope != "admin"]
+    texts = bot.engine.catalogue.texts
     for scope in (None, GROUP_MENU):
-        assert list(menu(bot.api, scope).items()) == [(c.name, c.menu.en) for c in public]
-        assert list(menu(bot.api, scope, "ja").items()) == [(c.name, c.menu.ja) for c in public]
+        assert list(menu(bot.api, scope).items()) == [(c, texts[f"command_{c}"].en) for c in public]
+        assert list(menu(bot.api, scope, "ja").items()) == [
+            (c, texts[f"command_{c}"].ja) for c in public
+        ]
+
+
+def test_a_table_entry_without_its_menu_text_is_refused_when_the_bot_is_built(
+    api: BotApiStandIn, shared_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A command whose menu line is missing from texts.yaml is a catalogue error at start."""
+    monkeypatch.setattr(commands, "COMMANDS", COMMANDS + FAKE)
+    settings = Settings(token=api.token, api_url=api.root_url)
+    with pytest.raises(CatalogueError) as failure:
+        build_application(settings, shared_engine)
+    problems = [str(p) for p in failure.value.problems]
+    assert len(problems) == 2 and "'command_ping' is missing" in problems[0]

@@ -218,3 +218,13 @@ async def test_follow_up_uses_the_previous_answer_then_expires(bot: RunningBot) 
     await bot.say("インドはどうやって核保有国として認められたの?")
     follow = await bot.say("パキスタンは?")
     assert bot.engine.catalogue.by_id["case.pakistan"].title.ja in follow.result["text"]
+
+
+@pytest.mark.parametrize("language_code", ["en", "ja"])
+async def test_ask_without_a_question_shows_its_usage_literally(
+    bot: RunningBot, language_code: str
+) -> None:
+    """/ask alone replies with the usage; '<question>' is shown as text, not parsed as HTML."""
+    bot.feed(updates.command(1006, 1006, "ask", language_code=language_code))
+    call = await bot.reply_to(1006)
+    assert call.result["text"] == bot.engine.text("ask_usage").get(language_code)  # type: ignore[arg-type]

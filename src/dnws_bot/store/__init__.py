@@ -20,8 +20,6 @@ from ..heartbeat import heartbeat_age  # re-exported for `dnws-bot healthcheck` 
 from .async_store import AsyncStore
 from .connection import MIGRATIONS, SCHEMA_VERSION, SchemaTooNew
 from .rows import (
-    CHAT_LANGS,
-    ChatLang,
     DayCount,
     IntentVotes,
     PollInfo,
@@ -32,11 +30,9 @@ from .rows import (
 from .store import Store
 
 __all__ = [
-    "CHAT_LANGS",
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "AsyncStore",
-    "ChatLang",
     "DayCount",
     "IntentVotes",
     "PollInfo",

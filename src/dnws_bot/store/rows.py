@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, get_args
 
 from ..engine.language import Lang
 from ..engine.matching import Status
-
-ChatLang = Literal["ja", "en", "both", "auto"]
-CHAT_LANGS: tuple[ChatLang, ...] = get_args(ChatLang)
 
 
 @dataclass(frozen=True)

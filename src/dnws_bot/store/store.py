@@ -9,15 +9,13 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import cast
 
-from ..engine.language import Lang
+from ..engine.language import LANG_MODES, Lang, LangChoice
 from ..engine.matching import Status
 from ..engine.normalize import MAX_QUESTION_CHARS
 from .base import guarded
 from .connection import writing
 from .quiz import QuizStore
 from .rows import (
-    CHAT_LANGS,
-    ChatLang,
     DayCount,
     IntentVotes,
     QuestionRecord,
@@ -57,12 +55,12 @@ class Store(QuizStore):
     # --- chat settings -------------------------------------------------------------------
 
     @guarded(lambda: None)
-    def get_chat_lang(self, chat_id: int) -> ChatLang | None:
+    def get_chat_lang(self, chat_id: int) -> LangChoice | None:
         """The chat's /lang choice, or None when it never chose."""
         row = self._conn.execute(
             "SELECT lang FROM chat_settings WHERE chat_id = ?", (chat_id,)
         ).fetchone()
-        return cast(ChatLang, row[0]) if row and row[0] in CHAT_LANGS else None
+        return cast(LangChoice, row[0]) if row and row[0] in LANG_MODES else None
 
     @guarded(bool)
     def set_chat_lang(self, chat_id: int, mode: str) -> bool:

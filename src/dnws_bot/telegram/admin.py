@@ -14,13 +14,10 @@ from ..engine.telegram_html import escape
 from ..store import Store
 from .common import is_group, user_lang
 from .services import services
+from .texts import ui
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
-NOT_ALLOWED = {
-    "ja": "このコマンドは管理者専用です。",
-    "en": "Sorry, that command is for admins only.",
-}
 
 
 def _admin_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -41,9 +38,8 @@ def admins_only(handler: Handler) -> Handler:
         if message is None:
             return
         if not _admin_user(update, context):
-            await message.reply_text(
-                NOT_ALLOWED[user_lang(update, None)], do_quote=is_group(update)
-            )
+            refusal = ui(services(context).engine, "admins_only", user_lang(update, None))
+            await message.reply_html(escape(refusal), do_quote=is_group(update))
             return
         await handler(update, context)
 

@@ -26,13 +26,15 @@ from telegram.ext import (
 )
 from telegram.ext.filters import BaseFilter
 
-from ..engine import Engine
+from ..engine import CatalogueError, Engine
 from ..engine.language import Lang
+from ..engine.telegram_html import escape
 from ..logging_setup import install_redaction
 from ..settings import Settings
 from . import admin, commands, common, handlers, inline, study
 from .commands import MENU_SCOPES, Command, menus
 from .services import Services, services
+from .texts import missing_texts, ui
 
 log = logging.getLogger(__name__)
 
@@ -98,14 +100,15 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("update %s failed: %s", update_id, error, exc_info=error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
+    engine = services(context).engine
     if update.callback_query is not None:
         with contextlib.suppress(TelegramError):  # it may be answered or expired already
-            await update.callback_query.answer(common.text_for("apology", "en"))
+            await update.callback_query.answer(ui(engine, "apology", "en"))
         return
     if update.message is not None:
         lang = common.user_lang(update, None)
         try:
-            await update.message.reply_text(common.text_for("apology", lang))
+            await update.message.reply_html(escape(ui(engine, "apology", lang)))
         except Exception as exc:  # never let the apology itself escalate
             log.warning("could not send apology for update %s: %s", update_id, exc)
 
@@ -114,12 +117,14 @@ async def register_commands(application: Application[Any, Any, Any, Any, Any, An
     """Send the menus from the command table, in English (the default) and Japanese. The
     default scope carries the private-chat menu; all group chats get their own."""
     bot = application.bot
-    table = services_from(application).commands
+    svc = services_from(application)
     languages: tuple[tuple[Lang, str | None], ...] = (("en", None), ("ja", "ja"))
     for lang, code in languages:
-        await bot.set_my_commands(menus(table, lang)["private"], language_code=code)
+        await bot.set_my_commands(
+            menus(svc.commands, svc.engine, lang)["private"], language_code=code
+        )
     for lang, code in languages:
-        group_menu = menus(table, lang)["groups"]
+        group_menu = menus(svc.commands, svc.engine, lang)["groups"]
         await bot.set_my_commands(group_menu, scope=MENU_SCOPES["groups"], language_code=code)
     log.info("bot @%s ready, catalogue %s", bot.username, services_from(application).engine.version)
 
@@ -171,6 +176,8 @@ def build_application(
         builder = builder.updater(None)
     application = builder.build()
     table = commands.COMMANDS if command_table is None else command_table
+    if problems := missing_texts(engine.catalogue, (c.name for c in table)):
+        raise CatalogueError(problems)
     application.bot_data["services"] = Services(
         settings=settings, engine=engine, store=store, commands=table
     )

@@ -12,8 +12,7 @@ import time
 from telegram import Message, MessageEntity, Update
 from telegram.ext import ContextTypes
 
-from ..engine import LangMode, Reply
-from ..engine.catalogue import Text
+from ..engine import LANG_MODES, LangMode, Reply, as_mode
 from ..engine.language import Lang, detect_language
 from ..engine.normalize import normalize
 from ..engine.telegram_html import escape
@@ -21,26 +20,18 @@ from ..store import QuestionRecord, Store
 from . import study
 from .callbacks import decode, intent_from_payload
 from .common import (
-    LANG_MODES,
-    as_mode,
     chat_mode,
     is_group,
     note_outcome,
-    text_for,
     turn,
     user_lang,
 )
 from .context import ContextKey
 from .keyboards import answer_keyboard, category_keyboard, topics_keyboard
 from .services import services
+from .texts import ui
 
 log = logging.getLogger("dnws_bot.updates")
-
-START_HINT = Text(
-    "例:「DNWSとは?」「北朝鮮の三つの障害は?」 下のトピックからも選べます。使い方は /help",
-    'Try "What is a DNWS?" or "What are North Korea\'s three obstacles?", or pick a topic '
-    "below. /help for more.",
-)
 
 # ---------------------------------------------------------------- answering
 
@@ -138,7 +129,7 @@ async def cmd_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         question = replied.text or replied.caption or ""
     if not question.strip():
         if (t := await turn(update, context)) is not None:
-            await t.message.reply_text(text_for("ask_usage", t.lang), do_quote=t.quote)
+            await t.reply("ask_usage")
         return
     await answer_question(update, context, question, message, quote=is_group(update))
 
@@ -147,7 +138,7 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     """An unknown /command in a private chat: point to /help (in groups it may be another bot's)."""
     if (t := await turn(update, context)) is None:
         return
-    await t.message.reply_text(text_for("unknown_command", t.lang))
+    await t.reply("unknown_command")
     note_outcome(context, update, t.lang, None, 0.0)
 
 
@@ -155,7 +146,7 @@ async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, photos, voice in a private chat: a one-line hint (groups: silence)."""
     if (t := await turn(update, context)) is None or t.quote:
         return
-    await t.message.reply_text(text_for("not_text", t.lang))
+    await t.reply("not_text")
 
 
 # ---------------------------------------------------------------- commands
@@ -181,7 +172,7 @@ async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     greeting = engine.catalogue.by_id.get("smalltalk.greeting")
     hello = greeting.answer.get(lang) if greeting else ""  # catalogue HTML, validated at load
     await message.reply_html(
-        f"{hello}\n\n{escape(START_HINT.get(lang))}".strip(),
+        f"{hello}\n\n{escape(ui(engine, 'start_hint', lang))}".strip(),
         reply_markup=topics_keyboard(engine.catalogue, lang),
         do_quote=False,
     )
@@ -192,7 +183,7 @@ async def cmd_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if (t := await turn(update, context)) is None:
         return
     keyboard = topics_keyboard(t.svc.engine.catalogue, t.lang)
-    await t.message.reply_text(text_for("topics", t.lang), reply_markup=keyboard, do_quote=t.quote)
+    await t.message.reply_html(escape(t.say("topics")), reply_markup=keyboard, do_quote=t.quote)
 
 
 async def cmd_lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -206,13 +197,13 @@ async def cmd_lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     current = await svc.chat_lang(chat.id) or "auto"
     if choice not in LANG_MODES:
         lang = user_lang(update, as_mode(current))
-        await message.reply_text(
-            text_for("lang_usage", lang, current=current), do_quote=is_group(update)
-        )
+        usage = ui(svc.engine, "lang_usage", lang, current=current)
+        await message.reply_html(escape(usage), do_quote=is_group(update))
         return
     await svc.set_chat_lang(chat.id, choice)
     lang = user_lang(update, as_mode(choice))
-    await message.reply_text(text_for("lang_set", lang, mode=choice), do_quote=is_group(update))
+    done = ui(svc.engine, "lang_set", lang, mode=choice)
+    await message.reply_html(escape(done), do_quote=is_group(update))
 
 
 async def cmd_source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -233,7 +224,7 @@ async def cmd_about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/about: what this bot is, where its answers come from, what it keeps."""
     if (t := await turn(update, context)) is None:
         return
-    await t.message.reply_text(text_for("about", t.lang), do_quote=t.quote)
+    await t.reply("about")
 
 
 # ---------------------------------------------------------------- buttons
@@ -258,10 +249,10 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         or (pressed.action == "term" and any(t.id == pressed.value for t in catalogue.study.terms))
     )
     if pressed is None or not valid:
-        await query.answer(text_for("outdated", lang))
+        await query.answer(ui(svc.engine, "outdated", lang))
         return
     if message is None:  # a button under an inline-mode message, or a message too old to reach
-        await query.answer(text_for("open_in_bot", lang))
+        await query.answer(ui(svc.engine, "open_in_bot", lang))
         return
     if pressed.action == "vote":
         vote = 1 if pressed.extra == "+" else -1
@@ -275,7 +266,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 lang,
                 vote,
             )
-        await query.answer(text_for("voted", lang))
+        await query.answer(ui(svc.engine, "voted", lang))
         return
     await query.answer()
     mode = await chat_mode(update, svc) or lang
@@ -288,8 +279,10 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         note_outcome(context, update, reply.lang, reply.intent_id, 1.0)
     else:
         title = next(c.title.get(lang) for c in catalogue.categories if c.id == pressed.value)
-        await message.reply_text(
-            title, reply_markup=category_keyboard(catalogue, pressed.value, lang), do_quote=False
+        await message.reply_html(
+            escape(title),
+            reply_markup=category_keyboard(catalogue, pressed.value, lang),
+            do_quote=False,
         )
 
 

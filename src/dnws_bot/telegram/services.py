@@ -14,6 +14,7 @@ from ..engine import CatalogueError, Engine
 from ..settings import Settings
 from ..store import AsyncStore, Store
 from .context import ConversationContext
+from .texts import missing_texts
 
 if TYPE_CHECKING:
     from .commands import Command
@@ -75,6 +76,8 @@ class Services:
                 engine = await loop.run_in_executor(
                     None, Engine.load, self.settings.intents_dir, None, self.settings.cache_dir
                 )
+                if problems := missing_texts(engine.catalogue, (c.name for c in self.commands)):
+                    raise CatalogueError(problems)
             except CatalogueError as exc:
                 details = "\n".join(str(p) for p in exc.problems[:20])
                 log.warning("reload refused: %s\n%s", exc, details)
