@@ -197,8 +197,8 @@ def test_ask_needs_a_question() -> None:
 def test_ask_caches_only_in_dnws_cache_dir(cache_dir: Path, isolated_env: Path) -> None:
     """The compiled-engine cache goes to DNWS_CACHE_DIR and nowhere under the home directory."""
     assert run_cli(["ask", "--json", "hello"]).returncode == 0
-    assert list(cache_dir.glob("engine-*.pickle"))
-    assert not any(isolated_env.rglob("*.pickle"))
+    assert list(cache_dir.glob("engine-*.json"))
+    assert not any(isolated_env.rglob("engine-*"))
 
 
 _PROBE = """

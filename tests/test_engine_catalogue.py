@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from dnws_bot.engine import CatalogueError, Engine, Problem
-from dnws_bot.engine.catalogue import MAX_ANSWER_CHARS, MIN_PARAPHRASES
-from dnws_bot.engine.telegram_html import html_problems, to_plain_text
+from dnws_bot.engine.html_subset import html_problems, to_plain_text
+from dnws_bot.engine.loader import MAX_ANSWER_CHARS, MIN_PARAPHRASES
 from engine_fixtures import (
     copy_intents,
     edit,

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from dnws_bot.engine import Engine, Reply
+from dnws_bot.engine.html_subset import escape, html_problems
 from dnws_bot.engine.matching import Candidate, MatchResult
-from dnws_bot.engine.telegram_html import escape, html_problems
 from engine_fixtures import BAD_INPUTS, load_engine
 
 MODES = [None, "ja", "en", "both"]

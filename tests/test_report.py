@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
@@ -13,14 +12,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dnws_bot import report
+from dnws_bot import cli
 from dnws_bot.engine import MatchResult
 from dnws_bot.engine.language import Lang
 from dnws_bot.engine.matching import Candidate
 from dnws_bot.report import (
     CSV_HEADER,
     ReportError,
-    add_store_commands,
     build_report,
     export_unanswered,
     format_text,
@@ -173,9 +171,7 @@ def test_missing_database_is_an_error_not_an_empty_report(tmp_path: Path) -> Non
 
 
 def _run(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser()
-    add_store_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
+    args = cli.build_parser().parse_args(argv)
     code: int = args.func(args)
     return code
 
@@ -184,7 +180,7 @@ def test_cli_commands(
     db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`report` and `export-unanswered` read --db and print UTF-8; a missing file exits 2."""
-    monkeypatch.setattr(report, "_load_engine", lambda args: FakeEngine())
+    monkeypatch.setattr(cli, "_load_engine", lambda args: FakeEngine())
     assert _run(["report", "--db", str(db_path), "--format", "json", "--since", "30"]) == 0
     assert json.loads(capsys.readouterr().out)["unanswered_total"] == 8
     assert _run(["export-unanswered", "--format", "yaml", "--db", str(db_path)]) == 0

@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from .engine import CatalogueError, Engine, Reply
-from .engine.evaluation import evaluate, format_report, load_cases
-from .report import add_store_commands
 from .settings import Settings, SettingsError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+DEFAULT_SINCE_DAYS = 30.0  # how far back `report` and `export-unanswered` look
 
 
 def reply_json(reply: Reply) -> dict[str, Any]:
@@ -92,6 +91,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    from .engine.evaluation import evaluate, format_report, load_cases
+
     engine = _load_engine(args)
     try:
         cases = load_cases(Path(args.file))
@@ -130,15 +131,64 @@ def cmd_healthcheck(args: argparse.Namespace) -> int:
 
 def cmd_map(args: argparse.Namespace) -> int:
     """The article at a glance, in the terminal."""
-    engine = _load_engine(args)
-    catalogue = engine.catalogue
-    lang = args.lang
-    for number, entry in enumerate(catalogue.study.article_map, 1):
-        print(f"{number}. {catalogue.by_id[entry.intent].title.get(lang)}  [{entry.intent}]")
-        for index, part in enumerate(entry.parts):
-            branch = "└" if index == len(entry.parts) - 1 else "├"
-            print(f"   {branch} {catalogue.by_id[part].title.get(lang)}  [{part}]")
+    for line in _load_engine(args).map_lines(args.lang):
+        print(f"{line.text}  [{line.intent_id}]")
     return EXIT_OK
+
+
+def _days(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of days: {raw!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("--since must be positive")
+    return value
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    return Path(args.db) if args.db else Settings.from_env().db_path
+
+
+def _write(text: str) -> None:
+    """UTF-8 whatever the locale: questions and the 👍/👎 columns are not ASCII."""
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.buffer.flush()
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import ReportError, build_report, format_text, to_json
+
+    engine = _load_engine(args)
+    try:
+        report = build_report(_db_path(args), engine, args.since)
+    except ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    _write(format_text(report) if args.format == "text" else to_json(report))
+    return EXIT_OK
+
+
+def cmd_export_unanswered(args: argparse.Namespace) -> int:
+    from .report import ReportError, export_unanswered
+
+    try:
+        _write(export_unanswered(_db_path(args), args.format, args.since))
+    except ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def _store_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", help="database path (default: $DNWS_DB or data/dnws-bot.sqlite3)")
+    parser.add_argument(
+        "--since",
+        type=_days,
+        default=DEFAULT_SINCE_DAYS,
+        metavar="DAYS",
+        help=f"look back this many days (default {DEFAULT_SINCE_DAYS:g})",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -182,7 +232,17 @@ def build_parser() -> argparse.ArgumentParser:
     article_map.add_argument("--lang", choices=["ja", "en"], default="en")
     article_map.set_defaults(func=cmd_map)
 
-    add_store_commands(sub)
+    report = sub.add_parser("report", help="curator report from the bot's database")
+    _store_options(report)
+    report.add_argument("--format", choices=["text", "json"], default="text")
+    report.set_defaults(func=cmd_report)
+
+    export = sub.add_parser(
+        "export-unanswered", help="unanswered questions as CSV or paste-ready YAML"
+    )
+    _store_options(export)
+    export.add_argument("--format", choices=["csv", "yaml"], required=True)
+    export.set_defaults(func=cmd_export_unanswered)
     return parser
 
 

@@ -6,9 +6,17 @@ import random
 import sys
 from typing import TextIO
 
-from .engine import Engine, LangMode, Reply
-from .engine.language import Lang, detect_language
-from .engine.study import QuizQuestion, pick_question
+from .engine import (
+    LANG_MODES,
+    Engine,
+    Lang,
+    LangMode,
+    QuizQuestion,
+    Reply,
+    as_mode,
+    detect_language,
+    pick_question,
+)
 
 HELP = {
     "ja": "質問を入力してください(日本語/英語)。番号でボタンを選べます。\n"
@@ -18,7 +26,6 @@ HELP = {
     "/topics topics  /map structure  /glossary terms  /quiz a quiz  /lang ja|en|both|auto  "
     "/help this help  Ctrl-D quit",
 }
-_LANG_MODES = ("ja", "en", "both")
 
 
 class ConsoleChat:
@@ -79,13 +86,11 @@ class ConsoleChat:
         self.say(f"{mark} {quiz.options[lang][quiz.correct]} — {quiz.explanation.get(lang)}")
 
     def show_map(self, lang: Lang) -> None:
-        catalogue = self.engine.catalogue
+        """The article map as drawn by the engine, each line a numbered button."""
         self.buttons = []
-        for entry in catalogue.study.article_map:
-            for depth, intent_id in [(0, entry.intent), *((1, p) for p in entry.parts)]:
-                self.buttons.append((catalogue.by_id[intent_id].title.get(lang), intent_id, None))
-                indent = "    " if depth else ""
-                self.say(f"{indent}[{len(self.buttons)}] {self.buttons[-1][0]}")
+        for line in self.engine.map_lines(lang):
+            self.buttons.append((line.title, line.intent_id, None))
+            self.say(f"{line.text}  [{len(self.buttons)}]")
 
     def show_glossary(self, query: str, lang: Lang) -> None:
         study = self.engine.catalogue.study
@@ -132,10 +137,8 @@ class ConsoleChat:
             self.topics(lang)
         elif text.startswith("/lang"):
             choice = text.removeprefix("/lang").strip().lower()
-            if choice == "auto":
-                self.mode = None
-            elif choice in _LANG_MODES:
-                self.mode = choice  # type: ignore[assignment]
+            if choice in LANG_MODES:
+                self.mode = as_mode(choice)  # "auto": follow each question's script
             else:
                 self.say("/lang ja | en | both | auto")
                 return

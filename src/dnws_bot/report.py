@@ -8,12 +8,10 @@ the curator's terminal; the store never logs them.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
 import os
-import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,9 +21,8 @@ from typing import Any, Literal, Protocol
 
 from rapidfuzz import fuzz
 
-from .engine import Engine, MatchResult
+from .engine import MatchResult
 from .engine.language import Lang
-from .settings import Settings
 from .store import DayCount, IntentVotes, Store, UnansweredRow
 
 # token_sort_ratio at or above this joins a group. Precision over recall: a wrong merge hides a
@@ -35,8 +32,6 @@ UNMATCHED = "unmatched"
 # Below this score the matcher's best guess is noise (its own suggestions start at 0.21), and
 # pasting the question into that intent would teach it the wrong thing.
 NEAREST_FLOOR = 0.15
-DEFAULT_SINCE_DAYS = 30.0
-EXIT_OK, EXIT_USAGE = 0, 2  # as in cli.py
 ExportFormat = Literal["csv", "yaml"]
 CSV_HEADER = (
     "at", "text", "lang", "chat_type", "status",
@@ -277,81 +272,3 @@ def export_unanswered(
     with _open_for_reading(store_path) as store:
         rows = store.unanswered_since(since_days)
     return _csv(rows) if fmt == "csv" else _yaml(rows)
-
-
-# --- command line --------------------------------------------------------------------------
-
-
-def _days(raw: str) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of days: {raw!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("--since must be positive")
-    return value
-
-
-def _db_path(args: argparse.Namespace) -> Path:
-    return Path(args.db) if args.db else Settings.from_env().db_path
-
-
-def _write(text: str) -> None:
-    """UTF-8 whatever the locale: questions and the 👍/👎 columns are not ASCII."""
-    sys.stdout.buffer.write(text.encode("utf-8"))
-    sys.stdout.buffer.flush()
-
-
-def _load_engine(args: argparse.Namespace) -> Engine:
-    """As cli.py does: the top-level --intents, else $DNWS_INTENTS, else the bundled catalogue."""
-    intents = getattr(args, "intents", None)
-    settings = Settings.from_env()
-    return Engine.load(
-        Path(intents) if intents else settings.intents_dir, cache_dir=settings.cache_dir
-    )
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    engine = _load_engine(args)
-    try:
-        report = build_report(_db_path(args), engine, args.since)
-    except ReportError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    _write(format_text(report) if args.format == "text" else to_json(report))
-    return EXIT_OK
-
-
-def cmd_export_unanswered(args: argparse.Namespace) -> int:
-    try:
-        _write(export_unanswered(_db_path(args), args.format, args.since))
-    except ReportError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    return EXIT_OK
-
-
-def _common_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", help="database path (default: $DNWS_DB or data/dnws-bot.sqlite3)")
-    parser.add_argument(
-        "--since",
-        type=_days,
-        default=DEFAULT_SINCE_DAYS,
-        metavar="DAYS",
-        help=f"look back this many days (default {DEFAULT_SINCE_DAYS:g})",
-    )
-
-
-def add_store_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `report` and `export-unanswered` to the dnws-bot command line."""
-    report = subparsers.add_parser("report", help="curator report from the bot's database")
-    _common_options(report)
-    report.add_argument("--format", choices=["text", "json"], default="text")
-    report.set_defaults(func=cmd_report)
-
-    export = subparsers.add_parser(
-        "export-unanswered", help="unanswered questions as CSV or paste-ready YAML"
-    )
-    _common_options(export)
-    export.add_argument("--format", choices=["csv", "yaml"], required=True)
-    export.set_defaults(func=cmd_export_unanswered)

@@ -2,21 +2,26 @@
 
 `Engine` is the only object adapters need. It is immutable after construction, so a reload
 builds a new one and swaps the reference: no question ever sees a half-loaded catalogue.
+Loading YAML (loader.py) is imported only when the compiled cache misses.
 """
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import cache_key, load_cached, store_cached
-from .catalogue import Catalogue, CatalogueError, Problem, Text, load_catalogue
+from .cache import EngineCache
+from .catalogue import Catalogue, CatalogueError, Problem, QuizQuestion, Term, Text
+from .features import Question
 from .followup import Cues, resolve_followup
+from .html_subset import MAX_MESSAGE_CHARS, escape, html_problems, telegram_length
 from .language import LANG_MODES, LANGS, Lang, LangChoice, LangMode, as_mode, detect_language
 from .matching import Candidate, Matcher, MatchResult, MatchSettings
 from .normalize import normalize
 from .replies import Button, Renderer, Reply
-from .telegram_html import MAX_MESSAGE_CHARS, html_problems, telegram_length
+from .snapshot import SnapshotError, engine_from_data, engine_to_data
+from .study import MapLine, map_lines, pick_question
 
 __all__ = [
     "LANG_MODES",
@@ -27,14 +32,21 @@ __all__ = [
     "Lang",
     "LangChoice",
     "LangMode",
+    "MapLine",
     "MatchResult",
     "MatchSettings",
     "Problem",
+    "Question",
+    "QuizQuestion",
     "Reply",
+    "Term",
     "Text",
     "as_mode",
     "default_intents_dir",
     "detect_language",
+    "escape",
+    "normalize",
+    "pick_question",
 ]
 
 
@@ -54,11 +66,15 @@ class Engine:
 
     @classmethod
     def from_catalogue(cls, catalogue: Catalogue, settings: MatchSettings | None = None) -> Engine:
-        engine = cls(catalogue, Matcher(catalogue, settings), Renderer(catalogue), Cues(catalogue))
+        engine = cls._assemble(catalogue, Matcher(catalogue, settings))
         problems = engine.render_problems()
         if problems:
             raise CatalogueError(problems)
         return engine
+
+    @classmethod
+    def _assemble(cls, catalogue: Catalogue, matcher: Matcher) -> Engine:
+        return cls(catalogue, matcher, Renderer(catalogue), Cues(catalogue))
 
     @classmethod
     def load(
@@ -75,15 +91,31 @@ class Engine:
         directory = directory or default_intents_dir()
         if not directory.is_dir():
             raise CatalogueError([Problem(str(directory), 0, None, "intents directory not found")])
-        key = cache_key(directory) if cache_dir is not None and settings is None else None
-        if key is not None and cache_dir is not None:
-            cached = load_cached(cache_dir, key)
-            if isinstance(cached, Engine):
-                return cached
+        cache = EngineCache(cache_dir, directory) if cache_dir and settings is None else None
+        if cache is not None:
+            engine = cls._from_cache(cache)
+            if engine is not None:
+                return engine
+        from .loader import load_catalogue  # YAML is parsed only when the cache misses
+
         engine = cls.from_catalogue(load_catalogue(directory), settings)
-        if key is not None and cache_dir is not None:
-            store_cached(cache_dir, key, engine)
+        if cache is not None:
+            cache.write(engine_to_data(engine.catalogue, engine.matcher))
         return engine
+
+    @classmethod
+    def _from_cache(cls, cache: EngineCache) -> Engine | None:
+        # Hundreds of thousands of small objects at once: the collector would only rescan them.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            data = cache.read()
+            return None if data is None else cls._assemble(*engine_from_data(data))
+        except SnapshotError:
+            return None
+        finally:
+            if enabled:
+                gc.enable()
 
     @property
     def version(self) -> str:
@@ -93,13 +125,19 @@ class Engine:
         """An interface sentence from intents/texts.yaml (KeyError for a key it lacks)."""
         return self.catalogue.texts[key]
 
+    def map_lines(self, lang: Lang) -> list[MapLine]:
+        """The article map, drawn once for every front end (study.map_lines)."""
+        return map_lines(self.catalogue, lang)
+
     def match(
-        self, question: str, lang: Lang | None = None, previous: str | None = None
+        self, question: str | Question, lang: Lang | None = None, previous: str | None = None
     ) -> MatchResult:
         """Rank intents; with `previous` (the last answer's intent) short follow-ups resolve."""
-        standalone = self.matcher.match(question, lang)
+        # Normalised and analysed once, then passed along (matching, follow-up cues, swaps).
+        asked = question if isinstance(question, Question) else self.matcher.question(question)
+        standalone = self.matcher.match(asked, lang)
         if previous is not None:
-            intent_id = resolve_followup(question, previous, self.matcher, self.cues, standalone)
+            intent_id = resolve_followup(asked, previous, self.matcher, self.cues, standalone)
             if intent_id is not None:
                 return MatchResult("answer", standalone.lang, (Candidate(intent_id, 1.0),))
         return standalone
@@ -108,10 +146,11 @@ class Engine:
         self, question: str, mode: LangMode | None = None, previous: str | None = None
     ) -> Reply:
         """Best reply to a free-text question; `mode` forces the answer language."""
-        if not normalize(question):
-            return self.renderer.empty(mode or detect_language(question))
+        asked = self.matcher.question(question)
+        if not asked.norm:
+            return self.renderer.empty(mode or asked.lang)
         forced: Lang | None = mode if mode in LANGS else None
-        return self.renderer.from_match(self.match(question, forced, previous), mode)
+        return self.renderer.from_match(self.match(asked, forced, previous), mode)
 
     def intent_reply(self, intent_id: str, mode: LangMode) -> Reply:
         return self.renderer.intent_reply(intent_id, mode)
@@ -122,22 +161,11 @@ class Engine:
         for intent in self.catalogue.intents:
             for mode in ("ja", "en", "both"):
                 reply = self.renderer.intent_reply(intent.id, mode)
+                where = (intent.file, intent.line, intent.id)
                 for problem in html_problems(reply.html):
-                    problems.append(
-                        Problem(
-                            intent.file,
-                            intent.line,
-                            intent.id,
-                            f"rendered {mode} answer: {problem}",
-                        )
-                    )
+                    problems.append(Problem(*where, f"rendered {mode} answer: {problem}"))
                 if telegram_length(reply.html) > MAX_MESSAGE_CHARS:
                     problems.append(
-                        Problem(
-                            intent.file,
-                            intent.line,
-                            intent.id,
-                            f"rendered {mode} answer exceeds {MAX_MESSAGE_CHARS}",
-                        )
+                        Problem(*where, f"rendered {mode} answer exceeds {MAX_MESSAGE_CHARS}")
                     )
         return problems

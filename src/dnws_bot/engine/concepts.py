@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -56,6 +57,10 @@ class ConceptIndex:
                     self._latin.setdefault(tuple(key.split()), concept)
                 else:
                     self._other.setdefault(key, concept)
+        self._derive(frozenset(known_words))
+
+    def _derive(self, known_words: frozenset[str]) -> None:
+        """Lookup helpers computed from the forms (cheap; not part of the cached data)."""
         self._max_words = max((len(k) for k in self._latin), default=1)
         # Lengths of the forms that start with each character, longest first: most positions
         # in a question start no form at all, and the rest try only a few lengths.
@@ -71,7 +76,24 @@ class ConceptIndex:
                 if len(word) >= 5 and not word.isdigit():
                     targets[word[0]].add(word)
         self._typo_targets = {first: sorted(words) for first, words in targets.items()}
-        self._known = frozenset(known_words) | {w for k in self._latin for w in k}
+        self._known = known_words | {w for k in self._latin for w in k}
+
+    def to_data(self) -> dict[str, Any]:
+        """The index as JSON-ready data (for the compiled cache)."""
+        return {
+            "latin": {" ".join(words): concept for words, concept in self._latin.items()},
+            "other": self._other,
+            "known": sorted(self._known),
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> ConceptIndex:
+        """Rebuild an index from `to_data` output."""
+        index = cls({})
+        index._latin = {tuple(key.split(" ")): str(value) for key, value in data["latin"].items()}
+        index._other = {str(key): str(value) for key, value in data["other"].items()}
+        index._derive(frozenset(map(str, data["known"])))
+        return index
 
     @property
     def latin_vocabulary(self) -> frozenset[str]:

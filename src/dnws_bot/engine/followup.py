@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .catalogue import Catalogue, Intent
 from .concepts import latin_words
+from .features import Question
 from .matching import Matcher, MatchResult
 from .normalize import normalize
 
@@ -75,39 +76,38 @@ def _deeper(previous: Intent, cue: str, catalogue: Catalogue) -> str | None:
     return related[0] if related else None
 
 
-def is_swap_sized(question: str) -> bool:
-    """Entity swaps are tiny: "and pakistan?", "北朝鮮の場合は?", "what about nk"."""
-    text = normalize(question)
-    words = [w for w in text.split() if w not in ("and", "what", "about", "how")]
-    return len(text) <= MAX_SWAP_CHARS if not text.isascii() else len(words) <= MAX_SWAP_WORDS
+def is_swap_sized(norm: str) -> bool:
+    """Entity swaps are tiny: "and pakistan?", "北朝鮮の場合は?", "what about nk" (normalised)."""
+    words = [w for w in norm.split() if w not in ("and", "what", "about", "how")]
+    return len(norm) <= MAX_SWAP_CHARS if not norm.isascii() else len(words) <= MAX_SWAP_WORDS
 
 
-def is_short(question: str) -> bool:
-    text = normalize(question)
-    return 0 < len(text) <= MAX_FOLLOWUP_CHARS and len(latin_words(text)) <= MAX_FOLLOWUP_WORDS
+def is_short(norm: str) -> bool:
+    """Short enough (normalised) to be read as a follow-up."""
+    return 0 < len(norm) <= MAX_FOLLOWUP_CHARS and len(latin_words(norm)) <= MAX_FOLLOWUP_WORDS
 
 
 def resolve_followup(
-    question: str, previous_id: str, matcher: Matcher, cues: Cues, standalone: MatchResult
+    question: Question, previous_id: str, matcher: Matcher, cues: Cues, standalone: MatchResult
 ) -> str | None:
     """The intent a short follow-up refers to, or None to keep `standalone` (the question alone)."""
     catalogue = matcher.catalogue
     previous = catalogue.by_id.get(previous_id)
-    if previous is None or not is_short(question):
+    if previous is None or not is_short(question.norm):
         return None
-    cue = cues.cue(normalize(question))
+    cue = cues.cue(question.norm)
     if cue is not None:
         return _deeper(previous, cue, catalogue)
     if standalone.status == "answer":
         return None  # a complete question of its own ("what is the npt")
     # An entity swap ("and north korea?"): read the question with the previous topic beside it,
     # and take the best intent other than the previous one that stays near that topic.
-    concepts = matcher.analyse(question).concepts
-    if not concepts or not is_swap_sized(question):
+    concepts = question.analysed.concepts
+    if not concepts or not is_swap_sized(question.norm):
         return None
     nearby = set(previous.related)
     nearby |= {i for c in catalogue.categories if c.id == previous.category for i in c.intent_ids}
-    in_context = f"{question} {previous.title.ja} {previous.title.en}"
+    in_context = f"{question.text} {previous.title.ja} {previous.title.en}"
     for candidate in matcher.scores(in_context):
         about_it = any(matcher.concept_share(candidate.intent_id, c) >= MIN_SHARE for c in concepts)
         if candidate.intent_id != previous_id and candidate.intent_id in nearby and about_it:

@@ -1,14 +1,12 @@
 """Rank intents for a question (naive Bayes), then decide how sure we are (similarity, coverage).
 
 Why this shape (measured in bench/ and bench/tune.py, numbers in the README):
-- Ranking is multinomial naive Bayes over concepts, question words and character n-grams,
-  trained in closed form from the paraphrases at load time: on the tuning set it ranked the right
-  intent first for 97% of questions, against 92% for centroid cosine or nearest paraphrase.
-- Concepts (aliases.yaml) put 制裁, せいさい and "sanctions" on one id, so a question meets the
-  intent whatever script or language it uses, and a Japanese question can match via English
-  paraphrases. Rare concepts weigh more (idf over intents).
-- Character n-grams need no tokenizer for Japanese and forgive small wording changes; they are
-  aggregated per intent so scoring touches at most one posting per intent per gram.
+- Ranking is multinomial naive Bayes over concepts, question words and character n-grams
+  (features.py), trained in closed form from the paraphrases at load time (vectors.py): on the
+  tuning set it ranked the right intent first for 97% of questions, against 92% for centroid
+  cosine or nearest paraphrase.
+- Concepts (aliases.yaml) let a question meet the intent whatever script or language it uses, and
+  a Japanese question match via English paraphrases. Rare concepts weigh more (idf over intents).
 - Naive Bayes posteriors are overconfident and blind to "none of these", so confidence blends the
   posterior with similarity: concept and n-gram cosine, and rapidfuzz against the paraphrases of
   the few best intents only (a near-verbatim match, without scanning every paraphrase).
@@ -19,172 +17,20 @@ Why this shape (measured in bench/ and bench/tune.py, numbers in the README):
 
 from __future__ import annotations
 
-import math
-import re
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
 from rapidfuzz import fuzz, process
 
+from . import vectors
 from .catalogue import Catalogue
 from .concepts import ConceptIndex, latin_words
-from .language import LANGS, Lang, detect_language
+from .features import Analysed, Analyser, Question, concept_groups, coverage_units, filler_forms
+from .language import LANGS, Lang
 from .normalize import normalize
+from .vectors import Postings
 
 Status = Literal["answer", "suggest", "none"]
-
-# English words that say nothing about the topic; they neither help nor count as unknown.
-_EN_STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "am",
-        "do",
-        "does",
-        "did",
-        "doing",
-        "have",
-        "has",
-        "had",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "for",
-        "from",
-        "by",
-        "with",
-        "about",
-        "as",
-        "into",
-        "than",
-        "then",
-        "so",
-        "and",
-        "or",
-        "but",
-        "if",
-        "it",
-        "its",
-        "it's",
-        "this",
-        "that",
-        "these",
-        "those",
-        "there",
-        "their",
-        "they",
-        "them",
-        "he",
-        "she",
-        "his",
-        "her",
-        "we",
-        "our",
-        "you",
-        "your",
-        "i",
-        "me",
-        "my",
-        "what",
-        "whats",
-        "which",
-        "who",
-        "whom",
-        "whose",
-        "why",
-        "how",
-        "when",
-        "where",
-        "can",
-        "could",
-        "would",
-        "should",
-        "will",
-        "shall",
-        "may",
-        "might",
-        "must",
-        "not",
-        "no",
-        "yes",
-        "just",
-        "like",
-        "really",
-        "very",
-        "much",
-        "many",
-        "any",
-        "some",
-        "all",
-        "also",
-        "too",
-        "more",
-        "most",
-        "such",
-        "only",
-        "own",
-        "same",
-        "other",
-        "else",
-        "tell",
-        "know",
-        "want",
-        "wanna",
-        "gonna",
-        "get",
-        "got",
-        "give",
-        "explain",
-        "mean",
-        "means",
-        "meaning",
-        "say",
-        "says",
-        "said",
-        "think",
-        "thing",
-        "things",
-        "stuff",
-        "one",
-        "ones",
-        "way",
-        "ok",
-        "okay",
-        "pls",
-        "please",
-        "plz",
-        "thanks",
-        "hey",
-        "hi",
-        "lol",
-        "u",
-        "ur",
-        "r",
-        "im",
-        "dont",
-        "doesnt",
-        "cant",
-        "isnt",
-        "arent",
-        "wont",
-        "didnt",
-        "let",
-        "lets",
-        "us",
-    ]
-)
 
 
 @dataclass(frozen=True)
@@ -231,250 +77,169 @@ class MatchResult:
 
 
 @dataclass(frozen=True)
-class _Analysed:
-    """A normalised text split into what the scorers need."""
+class Tables:
+    """Everything the matcher learnt from a catalogue: plain data, cached as JSON (snapshot.py)."""
 
-    content: str  # normalised, fillers and question words removed
-    concepts: frozenset[str]
-    question_words: frozenset[str]
-    grams: frozenset[str]
-    coverage_units: tuple[str, ...]
-
-    @property
-    def features(self) -> frozenset[str]:
-        """Concepts plus question words ("?why"), the language-free view of the text."""
-        return self.concepts | {f"?{q}" for q in self.question_words}
-
-
-_JAPANESE_RUN = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]+")
-_KANJI_FLOOR = "\u3400"  # CJK ideographs sort above every kana
+    contents: list[list[str]]  # each intent's paraphrases, analysed content, for rapidfuzz
+    known_units: frozenset[str]  # coverage units the catalogue knows
+    concept_shares: list[dict[str, float]]  # share of an intent's paraphrases with a feature
+    concept_idf: dict[str, float]
+    gram_idf: dict[str, float]
+    concept_postings: Postings
+    gram_postings: Postings
+    concept_norms: list[float]
+    gram_norms: list[float]
+    nb_defaults: list[float]
+    nb_deltas: Postings
 
 
-def _grams(text: str) -> set[str]:
-    """Character bigrams within Japanese runs, plus Latin words and their trigrams."""
-    grams: set[str] = set()
-    for start, end in latin_words(text):
-        word = text[start:end]
-        if word in _EN_STOPWORDS:
-            continue
-        grams.add(word)
-        padded = f"<{word}>"
-        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
-    for run in _JAPANESE_RUN.findall(text):
-        grams.update(run[i : i + 2] for i in range(len(run) - 1))
-        grams.update(ch for ch in run if ch >= _KANJI_FLOOR)  # kanji carry meaning alone
-    return grams
-
-
-def _coverage_units(text: str) -> list[str]:
-    """Content units for the coverage check: Latin content words and kanji-bearing bigrams."""
-    units = [
-        word
-        for word in (text[s:e] for s, e in latin_words(text))
-        if word not in _EN_STOPWORDS and (len(word) > 1 or word.isdigit())
+def _nb_features(analysed: Analysed, gram_weight: float) -> list[tuple[str, float]]:
+    return [(f"c:{f}", 1.0) for f in analysed.features] + [
+        (f"g:{g}", gram_weight) for g in analysed.grams
     ]
-    for run in _JAPANESE_RUN.findall(text):
-        units.extend(
-            run[i : i + 2]
-            for i in range(len(run) - 1)
-            if run[i] >= _KANJI_FLOOR or run[i + 1] >= _KANJI_FLOOR
-        )
-    return units
+
+
+def _vocabulary(catalogue: Catalogue) -> set[str]:
+    words: set[str] = set()
+    for intent in catalogue.intents:
+        for text in (*intent.paraphrases["en"], *intent.paraphrases["ja"]):
+            norm = normalize(text)
+            words.update(norm[s:e] for s, e in latin_words(norm))
+        for text in (intent.answer.en, intent.title.en):
+            norm = normalize(text)
+            words.update(norm[s:e] for s, e in latin_words(norm))
+    return words
+
+
+def build_analyser(catalogue: Catalogue) -> Analyser:
+    """The catalogue's concept index, fillers and stopwords, ready to analyse text."""
+    index = ConceptIndex(concept_groups(catalogue.aliases), _vocabulary(catalogue))
+    return Analyser(index, filler_forms(catalogue.aliases), catalogue.stopwords)
+
+
+def build_tables(catalogue: Catalogue, analyser: Analyser, settings: MatchSettings) -> Tables:
+    """Per-intent concept and gram weights (share of paraphrases carrying each), and naive Bayes."""
+    stop = catalogue.stopwords
+    concept_share: list[dict[str, float]] = []
+    gram_share: list[dict[str, float]] = []
+    contents: list[list[str]] = []
+    known_units: set[str] = set()
+    examples: list[list[list[tuple[str, float]]]] = []
+    for intent in catalogue.intents:
+        analysed = [analyser.analyse(p) for lang in LANGS for p in intent.paraphrases[lang]]
+        examples.append([_nb_features(a, settings.nb_gram_weight) for a in analysed])
+        n = len(analysed)
+        concept_share.append(vectors.shares((a.features for a in analysed), n))
+        for keyword in intent.keywords:
+            for concept in analyser.analyse(keyword).concepts:
+                concept_share[-1][concept] = 1.0
+        gram_share.append(vectors.shares((a.grams for a in analysed), n))
+        contents.append([a.content for a in analysed if a.content])
+        for text in (intent.answer.ja, intent.answer.en, intent.title.ja, intent.title.en):
+            known_units.update(coverage_units(normalize(text), stop))
+        for a in analysed:
+            known_units.update(a.coverage_units)
+    for forms in catalogue.aliases.concepts.values():
+        for form in forms:
+            known_units.update(coverage_units(normalize(form), stop))
+    count = len(catalogue.intents)
+    concept_idf = vectors.idf(concept_share, count)
+    for feature in concept_idf:
+        if feature.startswith("?"):
+            concept_idf[feature] *= settings.question_word_scale
+    gram_idf = vectors.idf(gram_share, count)
+    nb_defaults, nb_deltas = vectors.train_naive_bayes(examples, settings.nb_alpha)
+    return Tables(
+        contents=contents,
+        known_units=frozenset(known_units),
+        concept_shares=concept_share,
+        concept_idf=concept_idf,
+        gram_idf=gram_idf,
+        concept_postings=vectors.postings(concept_share, concept_idf),
+        gram_postings=vectors.postings(gram_share, gram_idf),
+        concept_norms=vectors.norms(concept_share, concept_idf),
+        gram_norms=vectors.norms(gram_share, gram_idf),
+        nb_defaults=nb_defaults,
+        nb_deltas=nb_deltas,
+    )
 
 
 class Matcher:
-    """Built once per catalogue; `match` is pure and does no I/O."""
+    """Built once per catalogue (or restored from the cache); `match` is pure and does no I/O."""
 
-    def __init__(self, catalogue: Catalogue, settings: MatchSettings | None = None) -> None:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        settings: MatchSettings | None = None,
+        analyser: Analyser | None = None,
+        tables: Tables | None = None,
+    ) -> None:
         self.catalogue = catalogue
         self.settings = settings or MatchSettings()
-        aliases = catalogue.aliases
-        vocabulary = self._vocabulary(catalogue)
-        # One index for concepts and question words ("?why"): each text is scanned once.
-        groups = dict(aliases.concepts)
-        groups.update({f"?{name}": forms for name, forms in aliases.question_words.items()})
-        self._concepts = ConceptIndex(groups, vocabulary)
-        self._fillers = sorted(
-            {normalize(f) for lang in LANGS for f in aliases.fillers[lang] if normalize(f)},
-            key=len,
-            reverse=True,
-        )
-        self._intents = catalogue.intents
-        self._build_profiles()
+        self.analyser = analyser or build_analyser(catalogue)
+        self.tables = tables or build_tables(catalogue, self.analyser, self.settings)
+        self._ids = [intent.id for intent in catalogue.intents]
+        self._shares_by_id = dict(zip(self._ids, self.tables.concept_shares, strict=True))
 
-    @staticmethod
-    def _vocabulary(catalogue: Catalogue) -> set[str]:
-        words: set[str] = set()
-        for intent in catalogue.intents:
-            texts = [
-                *intent.paraphrases["en"],
-                *intent.paraphrases["ja"],
-                intent.answer.en,
-                intent.title.en,
-            ]
-            for text in texts:
-                norm = normalize(text)
-                words.update(norm[s:e] for s, e in latin_words(norm))
-        return words
+    def question(self, text: str) -> Question:
+        """The question normalised and analysed once, for `match_question` and follow-ups."""
+        return self.analyser.question(text)
 
-    def _strip_fillers(self, text: str) -> str:
-        for filler in self._fillers:
-            if filler in text:
-                if all(c.isascii() for c in filler):
-                    text = f" {text} ".replace(f" {filler} ", " ").strip()
-                else:
-                    text = text.replace(filler, " ")
-        return " ".join(text.split())
-
-    def analyse(self, question: str) -> _Analysed:
-        """Normalise a text and extract concepts, question words, grams and coverage units."""
-        content = self._strip_fillers(normalize(question))
-        found = self._concepts.find(content)
-        concepts = frozenset(f.concept for f in found if f.concept[0] != "?")
-        question_words = frozenset(f.concept[1:] for f in found if f.concept[0] == "?")
-        # Question words leave the text used for n-grams (they are features of their own).
-        for hit in reversed(found):
-            if hit.concept[0] == "?":
-                content = content[: hit.start] + " " + content[hit.end :]
-        content = " ".join(content.split())
-        return _Analysed(
-            content=content,
-            concepts=concepts,
-            question_words=question_words,
-            grams=frozenset(_grams(content)),
-            coverage_units=tuple(_coverage_units(content)),
-        )
-
-    def _build_profiles(self) -> None:
-        """Per-intent concept and gram weights (share of paraphrases carrying each)."""
-        count = len(self._intents)
-        concept_share: list[dict[str, float]] = []
-        gram_share: list[dict[str, float]] = []
-        self._contents: list[list[str]] = []
-        known_units: set[str] = set()
-        examples: list[list[_Analysed]] = []
-        for intent in self._intents:
-            analysed = [self.analyse(p) for lang in LANGS for p in intent.paraphrases[lang]]
-            examples.append(analysed)
-            n = len(analysed)
-            concept_share.append(_shares((a.features for a in analysed), n))
-            for keyword in intent.keywords:
-                for concept in self.analyse(keyword).concepts:
-                    concept_share[-1][concept] = 1.0
-            gram_share.append(_shares((a.grams for a in analysed), n))
-            self._contents.append([a.content for a in analysed if a.content])
-            for text in (intent.answer.ja, intent.answer.en, intent.title.ja, intent.title.en):
-                known_units.update(_coverage_units(normalize(text)))
-            for a in analysed:
-                known_units.update(a.coverage_units)
-        for forms in self.catalogue.aliases.concepts.values():
-            for form in forms:
-                known_units.update(_coverage_units(normalize(form)))
-        self._known_units = frozenset(known_units)
-        self._shares_by_id = {
-            intent.id: table for intent, table in zip(self._intents, concept_share, strict=True)
-        }
-        self._concept_idf = _idf(concept_share, count)
-        for feature in self._concept_idf:
-            if feature.startswith("?"):
-                self._concept_idf[feature] *= self.settings.question_word_scale
-        self._gram_idf = _idf(gram_share, count)
-        self._concept_postings = _postings(concept_share, self._concept_idf)
-        self._gram_postings = _postings(gram_share, self._gram_idf)
-        self._concept_norms = _norms(concept_share, self._concept_idf)
-        self._gram_norms = _norms(gram_share, self._gram_idf)
-        self._train_naive_bayes(examples)
-
-    def _train_naive_bayes(self, examples: list[list[_Analysed]]) -> None:
-        """Closed-form multinomial naive Bayes: per-intent feature log-probabilities."""
-        s = self.settings
-        counts: list[dict[str, float]] = []
-        vocabulary: set[str] = set()
-        for analysed_list in examples:
-            table: dict[str, float] = defaultdict(float)
-            for analysed in analysed_list:
-                for feature, weight in _nb_features(analysed, s.nb_gram_weight):
-                    table[feature] += weight
-            counts.append(table)
-            vocabulary.update(table)
-        size = len(vocabulary)
-        self._nb_default: list[float] = []
-        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for index, table in enumerate(counts):
-            denominator = sum(table.values()) + s.nb_alpha * size
-            default = math.log(s.nb_alpha / denominator)
-            self._nb_default.append(default)
-            for feature, count in table.items():
-                postings[feature].append(
-                    (index, math.log((count + s.nb_alpha) / denominator) - default)
-                )
-        self._nb_postings = dict(postings)
+    def analyse(self, text: str) -> Analysed:
+        return self.analyser.analyse(text)
 
     def _is_known(self, unit: str) -> bool:
-        if unit in self._known_units or unit in self._concepts.latin_vocabulary:
+        concepts = self.analyser.concepts
+        if unit in self.tables.known_units or unit in concepts.latin_vocabulary:
             return True
-        return unit.isascii() and bool(self._concepts.find(unit))  # a typo of an alias word
+        return unit.isascii() and bool(concepts.find(unit))  # a typo of an alias word
 
-    def _coverage(self, analysed: _Analysed) -> float:
+    def _coverage(self, analysed: Analysed) -> float:
         """Share of the question's content units that the catalogue knows at all."""
         units = analysed.coverage_units
         if not units:
             return 1.0
         return sum(1 for unit in units if self._is_known(unit)) / len(units)
 
-    def _naive_bayes(self, analysed: _Analysed) -> dict[int, float]:
-        """Posterior over intents from multinomial naive Bayes on concepts and n-grams."""
-        s = self.settings
-        loglik = [0.0] * len(self._nb_default)  # uniform prior: every intent equally likely
-        seen_weight = 0.0
-        for feature, weight in _nb_features(analysed, s.nb_gram_weight):
-            deltas = self._nb_postings.get(feature)
-            if deltas is None:
-                continue  # unseen features carry no evidence for any intent
-            seen_weight += weight
-            for index, delta in deltas:
-                loglik[index] += weight * delta
-        for index, default in enumerate(self._nb_default):
-            loglik[index] += seen_weight * default
-        top = max(loglik)
-        exps = [math.exp((value - top) / s.nb_temperature) for value in loglik]
-        total = sum(exps)
-        return {index: value / total for index, value in enumerate(exps)}
-
     def _similarity(
-        self, analysed: _Analysed, index: int, concepts: dict[int, float], grams: dict[int, float]
+        self, analysed: Analysed, index: int, concepts: dict[int, float], grams: dict[int, float]
     ) -> float:
         """How close the question is to one intent's wording, 0..1."""
         s = self.settings
         concept = concepts.get(index, 0.0)
         gram = grams.get(index, 0.0)
         fuzzy = 0.0
-        if analysed.content and self._contents[index]:
-            best = process.extractOne(analysed.content, self._contents[index], scorer=fuzz.ratio)
+        contents = self.tables.contents[index]
+        if analysed.content and contents:
+            best = process.extractOne(analysed.content, contents, scorer=fuzz.ratio)
             fuzzy = best[1] / 100.0 if best else 0.0
         total = s.concept_weight + s.gram_weight + s.fuzzy_weight
         return (s.concept_weight * concept + s.gram_weight * gram + s.fuzzy_weight * fuzzy) / total
 
     def scores(self, question: str) -> list[Candidate]:
         """The best intents for a question, best first (empty when nothing is shared)."""
-        return self._scores(self.analyse(question))
+        return self.ranked(self.analyse(question))
 
-    def _scores(self, analysed: _Analysed) -> list[Candidate]:
-        s = self.settings
+    def ranked(self, analysed: Analysed) -> list[Candidate]:
+        """As `scores`, for an analysed text."""
+        s, t = self.settings, self.tables
         if not analysed.features and not analysed.grams:
             return []
-        concepts = _cosine(
-            analysed.features, self._concept_postings, self._concept_idf, self._concept_norms
+        concepts = vectors.cosine(
+            analysed.features, t.concept_postings, t.concept_idf, t.concept_norms
         )
-        grams = _cosine(analysed.grams, self._gram_postings, self._gram_idf, self._gram_norms)
+        grams = vectors.cosine(analysed.grams, t.gram_postings, t.gram_idf, t.gram_norms)
         if not concepts and not grams:
             return []
-        posterior = self._naive_bayes(analysed)
+        features = _nb_features(analysed, s.nb_gram_weight)
+        posterior = vectors.naive_bayes_posterior(
+            features, t.nb_defaults, t.nb_deltas, s.nb_temperature
+        )
         ranked = sorted(posterior, key=posterior.__getitem__, reverse=True)[: s.rerank_top]
         coverage = self._coverage(analysed) ** s.coverage_power
         results = [
             Candidate(
-                self._intents[index].id,
+                self._ids[index],
                 coverage
                 * (
                     s.nb_weight * posterior[index]
@@ -486,13 +251,13 @@ class Matcher:
         results.sort(key=lambda c: c.score, reverse=True)
         return results
 
-    def match(self, question: str, lang: Lang | None = None) -> MatchResult:
+    def match(self, question: str | Question, lang: Lang | None = None) -> MatchResult:
         """Decide between a confident answer, did-you-mean suggestions and no match."""
+        asked = question if isinstance(question, Question) else self.question(question)
         s = self.settings
-        answer_lang = lang or detect_language(question)
-        analysed = self.analyse(question)
-        ranked = self._scores(analysed)
-        top = tuple(Candidate(c.intent_id, round(c.score, 4)) for c in ranked[:3])
+        answer_lang = lang or asked.lang
+        analysed = asked.analysed
+        top = tuple(Candidate(c.intent_id, round(c.score, 4)) for c in self.ranked(analysed)[:3])
         if not top or top[0].score < s.suggest_threshold:
             return MatchResult("none", answer_lang, top)
         second = top[1].score if len(top) > 1 else 0.0
@@ -511,65 +276,3 @@ class Matcher:
     def concept_share(self, intent_id: str, concept: str) -> float:
         """Share of an intent's paraphrases that mention a concept (0 when it never does)."""
         return self._shares_by_id.get(intent_id, {}).get(concept, 0.0)
-
-
-def _nb_features(analysed: _Analysed, gram_weight: float) -> list[tuple[str, float]]:
-    return [(f"c:{f}", 1.0) for f in analysed.features] + [
-        (f"g:{g}", gram_weight) for g in analysed.grams
-    ]
-
-
-def _shares(sets: Iterable[frozenset[str]], n: int) -> dict[str, float]:
-    counts: dict[str, float] = defaultdict(float)
-    for items in sets:
-        for item in items:
-            counts[item] += 1.0
-    return {item: value / n for item, value in counts.items()}
-
-
-def _idf(shares: list[dict[str, float]], count: int) -> dict[str, float]:
-    soft_df: dict[str, float] = defaultdict(float)
-    for table in shares:
-        for item, share in table.items():
-            soft_df[item] += min(1.0, share * 2.0)
-    return {item: math.log(1.0 + count / df) for item, df in soft_df.items()}
-
-
-def _postings(
-    shares: list[dict[str, float]], idf: dict[str, float]
-) -> dict[str, list[tuple[int, float]]]:
-    postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-    for index, table in enumerate(shares):
-        for item, share in table.items():
-            postings[item].append((index, share * idf[item]))
-    return dict(postings)
-
-
-def _norms(shares: list[dict[str, float]], idf: dict[str, float]) -> list[float]:
-    return [
-        math.sqrt(sum((share * idf[item]) ** 2 for item, share in table.items())) or 1.0
-        for table in shares
-    ]
-
-
-def _cosine(
-    items: frozenset[str],
-    postings: dict[str, list[tuple[int, float]]],
-    idf: dict[str, float],
-    norms: list[float],
-) -> dict[int, float]:
-    """Cosine between the question's idf-weighted items and each intent's weighted profile."""
-    dot: dict[int, float] = defaultdict(float)
-    query_norm = 0.0
-    for item in items:
-        weight = idf.get(item)
-        if weight is None:
-            query_norm += 9.0  # an unknown item dilutes the question like a rare known one
-            continue
-        query_norm += weight * weight
-        for index, value in postings[item]:
-            dot[index] += weight * value
-    if not dot:
-        return {}
-    query_norm = math.sqrt(query_norm)
-    return {index: value / (query_norm * norms[index]) for index, value in dot.items()}

@@ -11,9 +11,9 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from .catalogue import Catalogue, Intent
+from .html_subset import escape, to_plain_text
 from .language import LANGS, Lang, LangMode
 from .matching import MatchResult, Status
-from .telegram_html import escape, to_plain_text
 
 ReplyKind = Literal["answer", "suggest", "none", "empty"]
 

@@ -1,81 +1,15 @@
-"""Study content beside the intents: quiz questions, glossary terms and the article map.
+"""Study helpers over the catalogue's study content: pick a quiz question, draw the article map.
 
-Loaded and checked with the catalogue (same Problem reports), so a bad quiz option is caught by
-`dnws-bot validate` rather than by Telegram refusing a poll in front of a study group.
+The map is drawn here once; the console, Telegram's /map and `dnws-bot map` only format lines.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
 
-from .catalogue import Problem, Text, _Checker, _line, read_yaml
-from .language import LANGS, Lang
-from .normalize import normalize
-
-# Telegram's poll limits, and ours for phone-sized explanations.
-MAX_QUESTION = 300
-MAX_OPTION = 100
-MAX_EXPLANATION = 200
-MIN_OPTIONS, MAX_OPTIONS = 2, 10
-MAX_DEFINITION = {"ja": 120, "en": 160}
-
-
-@dataclass(frozen=True)
-class QuizQuestion:
-    id: str
-    intent: str
-    question: Text
-    options: Mapping[Lang, tuple[str, ...]]
-    correct: int
-    explanation: Text
-
-    @property
-    def category(self) -> str:
-        return self.intent.split(".", 1)[0]
-
-
-@dataclass(frozen=True)
-class Term:
-    id: str
-    term: Text
-    forms: tuple[str, ...]
-    definition: Text
-    intent: str | None
-
-
-@dataclass(frozen=True)
-class MapEntry:
-    """One line of the article map: an intent and the intents that detail it."""
-
-    intent: str
-    parts: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class StudyContent:
-    quiz: tuple[QuizQuestion, ...]
-    terms: tuple[Term, ...]
-    article_map: tuple[MapEntry, ...]
-    # Each term's forms in comparison form, computed once (answers are scanned on every reply).
-    _forms: tuple[tuple[Term, frozenset[str]], ...] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        forms = tuple((t, frozenset(normalize(f) for f in t.forms) - {""}) for t in self.terms)
-        object.__setattr__(self, "_forms", forms)
-
-    def term(self, query: str) -> Term | None:
-        """The term whose id or any form matches the query (normalised), if one does."""
-        key = normalize(query)
-        return next((t for t, forms in self._forms if key == t.id or key in forms), None)
-
-    def terms_in(self, text: str) -> list[Term]:
-        """Terms that appear in a text (for glossary buttons under an answer)."""
-        haystack = normalize(text)
-        return [t for t, forms in self._forms if any(len(f) > 2 and f in haystack for f in forms)]
+from .catalogue import Catalogue, QuizQuestion
+from .language import Lang
 
 
 def pick_question(
@@ -89,145 +23,27 @@ def pick_question(
     return rng.choice(pool), True
 
 
-def _read_quiz(path: Path, intent_ids: set[str], problems: list[Problem]) -> list[QuizQuestion]:
-    check = _Checker(path.name, problems)
-    data = read_yaml(path, problems)
-    if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
-        check.add(1, None, "quiz.yaml needs a `questions:` list")
-        return []
-    questions: list[QuizQuestion] = []
-    seen: set[str] = set()
-    for raw in data["questions"]:
-        line = _line(raw, 1)
-        if not isinstance(raw, dict):
-            check.add(line, None, "each question must be a map")
-            continue
-        qid = str(raw.get("id", ""))
-        unknown = set(raw) - {"id", "intent", "question", "options", "correct", "explanation"}
-        for key in sorted(unknown, key=str):
-            check.add(line, qid, f"unknown key {key!r}")
-        if not qid or qid in seen:
-            check.add(line, qid or None, "quiz id missing or duplicated")
-        seen.add(qid)
-        intent = raw.get("intent")
-        if intent not in intent_ids:
-            check.add(line, qid, f"linked intent {intent!r} does not exist")
-        question = check.text(raw.get("question"), line, qid, "question")
-        explanation = check.text(raw.get("explanation"), line, qid, "explanation")
-        options: dict[Lang, tuple[str, ...]] = {}
-        raw_options: Any = raw.get("options")
-        for lang in LANGS:
-            items = raw_options.get(lang) if isinstance(raw_options, dict) else None
-            values = check.string_list(items, line, qid, f"options.{lang}")
-            if not MIN_OPTIONS <= len(values) <= MAX_OPTIONS:
-                check.add(line, qid, f"options.{lang}: {len(values)} options (2-10 allowed)")
-            for value in values:
-                if len(value) > MAX_OPTION:
-                    check.add(line, qid, f"option over {MAX_OPTION} characters: {value!r}")
-            options[lang] = tuple(values)
-        if len(set(map(len, options.values()))) > 1:
-            check.add(line, qid, "ja and en must have the same number of options")
-        correct = raw.get("correct")
-        if (
-            not isinstance(correct, int)
-            or isinstance(correct, bool)
-            or not 0 <= correct < len(options.get("en", ()))
-        ):
-            check.add(line, qid, "correct must be the index of exactly one option")
-            continue
-        for text, limit, what in (
-            (question, MAX_QUESTION, "question"),
-            (explanation, MAX_EXPLANATION, "explanation"),
-        ):
-            for lang in LANGS:
-                if text is not None and len(text.get(lang)) > limit:
-                    check.add(line, qid, f"{what}.{lang} over {limit} characters")
-        if question is None or explanation is None or not isinstance(intent, str):
-            continue
-        questions.append(QuizQuestion(qid, intent, question, options, correct, explanation))
-    return questions
+@dataclass(frozen=True)
+class MapLine:
+    """One line of the article map: "3. Obstacles", or "   ├ Sanctions" under it."""
+
+    marker: str  # "3." for a step of the article, "   ├" / "   └" for what details it
+    title: str  # plain text, in the asked language
+    intent_id: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.marker} {self.title}"
 
 
-def _read_terms(path: Path, intent_ids: set[str], problems: list[Problem]) -> list[Term]:
-    check = _Checker(path.name, problems)
-    data = read_yaml(path, problems)
-    if not isinstance(data, dict) or not isinstance(data.get("terms"), list):
-        check.add(1, None, "terms.yaml needs a `terms:` list")
-        return []
-    terms: list[Term] = []
-    owners: dict[str, str] = {}
-    for raw in data["terms"]:
-        line = _line(raw, 1)
-        if not isinstance(raw, dict):
-            check.add(line, None, "each term must be a map")
-            continue
-        tid = str(raw.get("id", ""))
-        for key in sorted(set(raw) - {"id", "term", "forms", "definition", "intent"}, key=str):
-            check.add(line, tid, f"unknown key {key!r}")
-        if not tid or len(tid) > 20 or tid in owners.values():
-            check.add(line, tid or None, "term id missing, over 20 characters, or duplicated")
-        term = check.text(raw.get("term"), line, tid, "term")
-        definition = check.text(raw.get("definition"), line, tid, "definition")
-        forms = check.string_list(raw.get("forms"), line, tid, "forms")
-        for form in forms:
-            key = normalize(form)
-            if key in owners and owners[key] != tid:
-                check.add(line, tid, f"form {form!r} also belongs to {owners[key]}")
-            owners.setdefault(key, tid)
-        intent = raw.get("intent")
-        if intent is not None and intent not in intent_ids:
-            check.add(line, tid, f"linked intent {intent!r} does not exist")
-        if definition is not None:
-            for lang in LANGS:
-                if len(definition.get(lang)) > MAX_DEFINITION[lang]:
-                    check.add(
-                        line, tid, f"definition.{lang} over {MAX_DEFINITION[lang]} characters"
-                    )
-        if term is not None and definition is not None:
-            terms.append(Term(tid, term, tuple(forms), definition, intent))
-    return terms
-
-
-def _line_of(text: str, needle: str, after: str) -> int:
-    """1-based line of `needle` after the line holding `after` (strings carry no YAML marks)."""
-    lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.startswith(after)), 0)
-    return next((i + 1 for i in range(start, len(lines)) if needle in lines[i]), start + 1)
-
-
-def _read_map(raw: Any, intent_ids: set[str], check: _Checker, text: str) -> list[MapEntry]:
-    entries: list[MapEntry] = []
-    if not isinstance(raw, list):
-        check.add(1, None, "map must be a list of intent ids")
-        return entries
-    for item in raw:
-        if isinstance(item, str):
-            intent, parts = item, []
-        elif isinstance(item, dict) and len(item) == 1:
-            intent, value = next(iter(item.items()))
-            parts = [str(p) for p in value] if isinstance(value, list) else []
-        else:
-            check.add(_line(raw, 1), None, f"map entry {item!r} must be an id or {{id: [ids]}}")
-            continue
-        for intent_id in (intent, *parts):
-            if intent_id not in intent_ids:
-                check.add(
-                    _line(item, _line(raw, 1)), None, f"map names unknown intent {intent_id!r}"
-                )
-        entries.append(MapEntry(str(intent), tuple(parts)))
-    return entries
-
-
-def load_study(directory: Path, intent_ids: set[str], problems: list[Problem]) -> StudyContent:
-    """Read quiz.yaml, terms.yaml and the map in sections.yaml; problems are appended."""
-    quiz_path, terms_path = directory / "quiz.yaml", directory / "terms.yaml"
-    quiz = _read_quiz(quiz_path, intent_ids, problems) if quiz_path.exists() else []
-    terms = _read_terms(terms_path, intent_ids, problems) if terms_path.exists() else []
-    sections_path = directory / "sections.yaml"
-    sections = read_yaml(sections_path, []) if sections_path.exists() else None
-    article_map: list[MapEntry] = []
-    if isinstance(sections, dict) and "map" in sections:
-        text = sections_path.read_text(encoding="utf-8")
-        check = _Checker("sections.yaml", problems)
-        article_map = _read_map(sections["map"], intent_ids, check, text)
-    return StudyContent(tuple(quiz), tuple(terms), tuple(article_map))
+def map_lines(catalogue: Catalogue, lang: Lang) -> list[MapLine]:
+    """The article's structure, top to bottom, each line leading to an intent."""
+    lines: list[MapLine] = []
+    for number, entry in enumerate(catalogue.study.article_map, 1):
+        lines.append(
+            MapLine(f"{number}.", catalogue.by_id[entry.intent].title.get(lang), entry.intent)
+        )
+        for index, part in enumerate(entry.parts):
+            branch = "└" if index == len(entry.parts) - 1 else "├"
+            lines.append(MapLine(f"   {branch}", catalogue.by_id[part].title.get(lang), part))
+    return lines

@@ -10,7 +10,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from ..engine.telegram_html import escape
+from ..engine.html_subset import escape
 from ..store import Store
 from .common import is_group, user_lang
 from .services import services

@@ -27,8 +27,8 @@ from telegram.ext import (
 from telegram.ext.filters import BaseFilter
 
 from ..engine import CatalogueError, Engine
+from ..engine.html_subset import escape
 from ..engine.language import Lang
-from ..engine.telegram_html import escape
 from ..logging_setup import install_redaction
 from ..settings import Settings
 from . import admin, commands, common, handlers, inline, study

@@ -20,7 +20,7 @@ from telegram import (
 from telegram.ext import ContextTypes
 
 from ..engine import Engine, Lang
-from ..engine.telegram_html import escape
+from ..engine.html_subset import escape
 from . import admin, handlers, study
 from .common import is_group, turn
 from .texts import command_text, ui

@@ -9,8 +9,8 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from ..engine import LangMode, as_mode
+from ..engine.html_subset import escape
 from ..engine.language import Lang
-from ..engine.telegram_html import escape
 from .services import Services, services
 from .texts import TextKey, ui
 

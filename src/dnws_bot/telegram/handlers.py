@@ -13,9 +13,9 @@ from telegram import Message, MessageEntity, Update
 from telegram.ext import ContextTypes
 
 from ..engine import LANG_MODES, LangMode, Reply, as_mode
+from ..engine.html_subset import escape
 from ..engine.language import Lang, detect_language
 from ..engine.normalize import normalize
-from ..engine.telegram_html import escape
 from ..store import QuestionRecord, Store
 from . import study
 from .callbacks import decode, intent_from_payload

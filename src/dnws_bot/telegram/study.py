@@ -13,10 +13,11 @@ from telegram.ext import ContextTypes
 from telegram.warnings import PTBDeprecationWarning
 
 from ..engine import Engine
+from ..engine.catalogue import Term
+from ..engine.html_subset import escape
 from ..engine.language import Lang
 from ..engine.normalize import normalize
-from ..engine.study import Term, pick_question
-from ..engine.telegram_html import escape
+from ..engine.study import pick_question
 from ..store import Store
 from .callbacks import encode
 from .common import chat_mode, is_group, note_outcome, turn, user_lang
@@ -30,30 +31,13 @@ log = logging.getLogger(__name__)
 
 def map_message(engine: Engine, lang: Lang) -> tuple[str, InlineKeyboardMarkup]:
     """The article's structure in one message, each line also a button into its intent."""
-    catalogue = engine.catalogue
     lines = [f"<b>{escape(ui(engine, 'map_title', lang))}</b>"]
     rows: list[list[InlineKeyboardButton]] = []
-    for number, entry in enumerate(catalogue.study.article_map, 1):
-        title = catalogue.by_id[entry.intent].title.get(lang)
-        lines.append(f"{number}. {escape(title)}")
+    for line in engine.map_lines(lang):
+        lines.append(f"{line.marker} {escape(line.title)}")
         rows.append(
-            [
-                InlineKeyboardButton(
-                    f"{number}. {title}", callback_data=encode("intent", entry.intent)
-                )
-            ]
+            [InlineKeyboardButton(line.text, callback_data=encode("intent", line.intent_id))]
         )
-        for index, part in enumerate(entry.parts):
-            branch = "└" if index == len(entry.parts) - 1 else "├"
-            part_title = catalogue.by_id[part].title.get(lang)
-            lines.append(f"   {branch} {escape(part_title)}")
-            rows.append(
-                [
-                    InlineKeyboardButton(
-                        f"   {branch} {part_title}", callback_data=encode("intent", part)
-                    )
-                ]
-            )
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 

@@ -1,0 +1,137 @@
+"""Text features the matcher scores: a question normalised once, then its concepts, question
+words, character n-grams and coverage units.
+
+Character n-grams need no tokenizer for Japanese and forgive small wording changes. Concepts
+(aliases.yaml) put 制裁, せいさい and "sanctions" on one id. Coverage units are the content words
+the catalogue must know for a question to be in scope (see matching.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .catalogue import Aliases
+from .concepts import ConceptIndex, latin_words
+from .language import LANGS, Lang, detect_language
+from .normalize import normalize
+
+_JAPANESE_RUN = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]+")
+_KANJI_FLOOR = "\u3400"  # CJK ideographs sort above every kana
+
+
+def grams(text: str, stopwords: frozenset[str]) -> set[str]:
+    """Character bigrams within Japanese runs, plus Latin words and their trigrams."""
+    found: set[str] = set()
+    for start, end in latin_words(text):
+        word = text[start:end]
+        if word in stopwords:
+            continue
+        found.add(word)
+        padded = f"<{word}>"
+        found.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    for run in _JAPANESE_RUN.findall(text):
+        found.update(run[i : i + 2] for i in range(len(run) - 1))
+        found.update(ch for ch in run if ch >= _KANJI_FLOOR)  # kanji carry meaning alone
+    return found
+
+
+def coverage_units(text: str, stopwords: frozenset[str]) -> list[str]:
+    """Content units for the coverage check: Latin content words and kanji-bearing bigrams."""
+    units = [
+        word
+        for word in (text[s:e] for s, e in latin_words(text))
+        if word not in stopwords and (len(word) > 1 or word.isdigit())
+    ]
+    for run in _JAPANESE_RUN.findall(text):
+        units.extend(
+            run[i : i + 2]
+            for i in range(len(run) - 1)
+            if run[i] >= _KANJI_FLOOR or run[i + 1] >= _KANJI_FLOOR
+        )
+    return units
+
+
+@dataclass(frozen=True)
+class Analysed:
+    """A normalised text split into what the scorers need."""
+
+    content: str  # normalised, fillers and question words removed
+    concepts: frozenset[str]
+    question_words: frozenset[str]
+    grams: frozenset[str]
+    coverage_units: tuple[str, ...]
+
+    @property
+    def features(self) -> frozenset[str]:
+        """Concepts plus question words ("?why"), the language-free view of the text."""
+        return self.concepts | {f"?{q}" for q in self.question_words}
+
+
+@dataclass(frozen=True)
+class Question:
+    """One incoming question, normalised and analysed once and passed along from there."""
+
+    text: str  # as typed
+    norm: str  # comparison form (normalize)
+    lang: Lang  # the script it is written in
+    analysed: Analysed
+
+
+def concept_groups(aliases: Aliases) -> dict[str, tuple[str, ...]]:
+    """Concepts and question words ("?why") in one table: each text is scanned once."""
+    groups = dict(aliases.concepts)
+    groups.update({f"?{name}": forms for name, forms in aliases.question_words.items()})
+    return groups
+
+
+def filler_forms(aliases: Aliases) -> list[str]:
+    """Filler phrases in comparison form, longest first."""
+    forms = {normalize(f) for lang in LANGS for f in aliases.fillers[lang]}
+    return sorted(sorted(forms - {""}), key=len, reverse=True)
+
+
+class Analyser:
+    """Turns text into `Analysed` features with one catalogue's concepts, fillers and stopwords."""
+
+    def __init__(self, concepts: ConceptIndex, fillers: list[str], stopwords: frozenset[str]):
+        self.concepts = concepts
+        self.fillers = fillers
+        self.stopwords = stopwords
+
+    def _strip_fillers(self, text: str) -> str:
+        for filler in self.fillers:
+            if filler in text:
+                if all(c.isascii() for c in filler):
+                    text = f" {text} ".replace(f" {filler} ", " ").strip()
+                else:
+                    text = text.replace(filler, " ")
+        return " ".join(text.split())
+
+    def question(self, text: str) -> Question:
+        """Normalise and analyse a question once."""
+        norm = normalize(text)
+        return Question(text, norm, detect_language(text), self.analyse_normalised(norm))
+
+    def analyse(self, text: str) -> Analysed:
+        """Normalise a text and extract concepts, question words, grams and coverage units."""
+        return self.analyse_normalised(normalize(text))
+
+    def analyse_normalised(self, norm: str) -> Analysed:
+        """As `analyse`, for text already in comparison form."""
+        content = self._strip_fillers(norm)
+        found = self.concepts.find(content)
+        concepts = frozenset(f.concept for f in found if f.concept[0] != "?")
+        question_words = frozenset(f.concept[1:] for f in found if f.concept[0] == "?")
+        # Question words leave the text used for n-grams (they are features of their own).
+        for hit in reversed(found):
+            if hit.concept[0] == "?":
+                content = content[: hit.start] + " " + content[hit.end :]
+        content = " ".join(content.split())
+        return Analysed(
+            content=content,
+            concepts=concepts,
+            question_words=question_words,
+            grams=frozenset(grams(content, self.stopwords)),
+            coverage_units=tuple(coverage_units(content, self.stopwords)),
+        )

@@ -1,0 +1,156 @@
+"""The matcher's arithmetic: per-intent feature shares, idf weights, postings, cosine similarity
+and a closed-form multinomial naive Bayes, all over plain dicts and lists (so they cache as data).
+
+Features are aggregated per intent, so scoring touches at most one posting per intent per feature.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import struct
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+
+_PAIR = struct.Struct("<id")  # intent index, weight: 12 bytes, the float exactly as computed
+
+
+class Postings:
+    """For each feature, the (intent index, weight) pairs that carry it.
+
+    Kept packed (base64 of little-endian int32/float64 pairs, one string per feature) and
+    unpacked only for the features a question has: a restored cache parses a few thousand
+    strings instead of tens of thousands of tiny lists.
+    """
+
+    def __init__(self, packed: Mapping[str, str]) -> None:
+        self.packed = packed
+
+    @classmethod
+    def of(cls, pairs: Mapping[str, list[tuple[int, float]]]) -> Postings:
+        return cls(
+            {
+                key: base64.b64encode(b"".join(_PAIR.pack(i, w) for i, w in items)).decode()
+                for key, items in pairs.items()
+            }
+        )
+
+    def get(self, feature: str) -> list[tuple[int, float]] | None:
+        packed = self.packed.get(feature)
+        if packed is None:
+            return None
+        return list(_PAIR.iter_unpack(base64.b64decode(packed)))
+
+    def __getitem__(self, feature: str) -> list[tuple[int, float]]:
+        found = self.get(feature)
+        if found is None:
+            raise KeyError(feature)
+        return found
+
+
+def shares(sets: Iterable[frozenset[str]], n: int) -> dict[str, float]:
+    """Share of `n` examples that carry each item."""
+    counts: dict[str, float] = defaultdict(float)
+    for items in sets:
+        for item in items:
+            counts[item] += 1.0
+    return {item: value / n for item, value in counts.items()}
+
+
+def idf(tables: list[dict[str, float]], count: int) -> dict[str, float]:
+    """Inverse document frequency over intents, with a soft document count from the shares."""
+    soft_df: dict[str, float] = defaultdict(float)
+    for table in tables:
+        for item, share in table.items():
+            soft_df[item] += min(1.0, share * 2.0)
+    return {item: math.log(1.0 + count / df) for item, df in soft_df.items()}
+
+
+def postings(tables: list[dict[str, float]], weights: dict[str, float]) -> Postings:
+    """Each item's idf-weighted share in every intent that has it."""
+    found: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for index, table in enumerate(tables):
+        for item, share in table.items():
+            found[item].append((index, share * weights[item]))
+    return Postings.of(found)
+
+
+def norms(tables: list[dict[str, float]], weights: dict[str, float]) -> list[float]:
+    """Euclidean length of each intent's idf-weighted profile (1.0 for an empty one)."""
+    return [
+        math.sqrt(sum((share * weights[item]) ** 2 for item, share in table.items())) or 1.0
+        for table in tables
+    ]
+
+
+def cosine(
+    items: frozenset[str], index: Postings, weights: dict[str, float], lengths: Sequence[float]
+) -> dict[int, float]:
+    """Cosine between the question's idf-weighted items and each intent's weighted profile."""
+    dot: dict[int, float] = defaultdict(float)
+    query_norm = 0.0
+    for item in items:
+        weight = weights.get(item)
+        if weight is None:
+            query_norm += 9.0  # an unknown item dilutes the question like a rare known one
+            continue
+        query_norm += weight * weight
+        for intent, value in index[item]:
+            dot[intent] += weight * value
+    if not dot:
+        return {}
+    query_norm = math.sqrt(query_norm)
+    return {intent: value / (query_norm * lengths[intent]) for intent, value in dot.items()}
+
+
+def train_naive_bayes(
+    examples: list[list[list[tuple[str, float]]]], alpha: float
+) -> tuple[list[float], Postings]:
+    """Closed-form multinomial naive Bayes from each intent's weighted example features.
+
+    Returns each intent's log-probability of an unseen feature, and for every seen feature the
+    intents whose log-probability differs from that default, with the difference.
+    """
+    counts: list[dict[str, float]] = []
+    vocabulary: set[str] = set()
+    for intent_examples in examples:
+        table: dict[str, float] = defaultdict(float)
+        for features in intent_examples:
+            for feature, weight in features:
+                table[feature] += weight
+        counts.append(table)
+        vocabulary.update(table)
+    size = len(vocabulary)
+    defaults: list[float] = []
+    deltas: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for index, table in enumerate(counts):
+        denominator = sum(table.values()) + alpha * size
+        default = math.log(alpha / denominator)
+        defaults.append(default)
+        for feature, count in table.items():
+            deltas[feature].append((index, math.log((count + alpha) / denominator) - default))
+    return defaults, Postings.of(deltas)
+
+
+def naive_bayes_posterior(
+    features: list[tuple[str, float]],
+    defaults: Sequence[float],
+    deltas: Postings,
+    temperature: float,
+) -> dict[int, float]:
+    """Posterior over intents (uniform prior) for weighted features, flattened by `temperature`."""
+    loglik = [0.0] * len(defaults)
+    seen_weight = 0.0
+    for feature, weight in features:
+        found = deltas.get(feature)
+        if found is None:
+            continue  # unseen features carry no evidence for any intent
+        seen_weight += weight
+        for index, delta in found:
+            loglik[index] += weight * delta
+    for index, default in enumerate(defaults):
+        loglik[index] += seen_weight * default
+    top = max(loglik)
+    exps = [math.exp((value - top) / temperature) for value in loglik]
+    total = sum(exps)
+    return {index: value / total for index, value in enumerate(exps)}
