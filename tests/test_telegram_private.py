@@ -65,10 +65,11 @@ async def test_button_press_answers_that_intent_and_answers_the_callback(bot: Ru
     assert bot.engine.catalogue.by_id[intent].title.ja in second.result["text"]
 
 
-async def test_unknown_callback_data_gets_a_short_notice(bot: RunningBot) -> None:
-    """Callback data the bot never issued is answered with a notice, and nothing else is sent."""
+@pytest.mark.parametrize("data", ["zz:never-issued", "q:quiz-1", "i:no.such_intent"])
+async def test_unknown_callback_data_gets_a_short_notice(bot: RunningBot, data: str) -> None:
+    """Callback data the bot does not issue (or no longer) gets a notice and nothing else."""
     first = await bot.say("P5って?")
-    bot.feed(updates.callback_query(1001, first.result, "zz:never-issued", query_id="q-bad"))
+    bot.feed(updates.callback_query(1001, first.result, data, query_id="q-bad"))
     answered = await bot.api.wait_for("answerCallbackQuery")
     assert answered.params.get("text")
     assert not [c for c in await bot.quiet() if c.method == "sendMessage"]

@@ -12,9 +12,9 @@ from telegram.ext import ContextTypes
 
 from ..engine.html_subset import escape
 from ..store import Store
-from .common import is_group, user_lang
 from .services import services
 from .texts import ui
+from .turns import is_group, user_lang
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]

@@ -31,10 +31,11 @@ from ..engine.html_subset import escape
 from ..engine.language import Lang
 from ..logging_setup import install_redaction
 from ..settings import Settings
-from . import admin, commands, common, handlers, inline, study
+from . import admin, answers, buttons, commands, inline, study, update_log
 from .commands import MENU_SCOPES, Command, menus
 from .services import Services, services
 from .texts import missing_texts, ui
+from .turns import user_lang
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             await update.callback_query.answer(ui(engine, "apology", "en"))
         return
     if update.message is not None:
-        lang = common.user_lang(update, None)
+        lang = user_lang(update, None)
         try:
             await update.message.reply_html(escape(ui(engine, "apology", lang)))
         except Exception as exc:  # never let the apology itself escalate
@@ -187,7 +188,7 @@ def build_application(
     groups = filters.ChatType.GROUPS
 
     # -1: start the clock for the per-update log line.
-    application.add_handler(TypeHandler(Update, handlers.mark_received), group=-1)
+    application.add_handler(TypeHandler(Update, update_log.mark_received), group=-1)
 
     # 0: exactly one of these answers an update. Commands first, from the command table (PTB
     # ignores /cmd@otherbot); a command outside its scope falls through to the handlers below.
@@ -199,27 +200,27 @@ def build_application(
         application.add_handler(
             CommandHandler(command.name, callback, filters=where.get(command.scope, new))
         )
-    application.add_handler(CallbackQueryHandler(handlers.button))
+    application.add_handler(CallbackQueryHandler(buttons.on_button))
     application.add_handler(InlineQueryHandler(inline.inline_query))
     application.add_handler(PollAnswerHandler(study.poll_answer))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, admin.chat_migrated))
     application.add_handler(
-        MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, handlers.private_text)
+        MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, answers.private_text)
     )
     application.add_handler(
-        MessageHandler(new & groups & filters.TEXT & ~filters.COMMAND, handlers.group_text)
+        MessageHandler(new & groups & filters.TEXT & ~filters.COMMAND, answers.group_text)
     )
     application.add_handler(
-        MessageHandler(new & private & filters.COMMAND, handlers.unknown_command)
+        MessageHandler(new & private & filters.COMMAND, answers.unknown_command)
     )
     application.add_handler(
         MessageHandler(
-            new & ~filters.TEXT & ~filters.StatusUpdate.ALL & ~filters.COMMAND, handlers.non_text
+            new & ~filters.TEXT & ~filters.StatusUpdate.ALL & ~filters.COMMAND, answers.non_text
         )
     )
 
     # 99: one log line per update, whatever happened above.
-    application.add_handler(TypeHandler(Update, handlers.log_update), group=99)
+    application.add_handler(TypeHandler(Update, update_log.log_update), group=99)
     application.add_error_handler(on_error)
     return application
 

@@ -21,9 +21,9 @@ from telegram.ext import ContextTypes
 
 from ..engine import Engine, Lang
 from ..engine.html_subset import escape
-from . import admin, handlers, study
-from .common import is_group, turn
+from . import admin, answers, general, study
 from .texts import command_text, ui
+from .turns import is_group, turn
 
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 # Where a command works: private chats, groups, both, or anywhere for ADMIN_IDS only (hidden
@@ -89,17 +89,17 @@ MENU_SCOPES = {
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("start", handlers.cmd_start, "both"),
+    Command("start", general.cmd_start, "both"),
     Command("help", cmd_help, "both"),
-    Command("topics", handlers.cmd_topics, "both"),
-    Command("ask", handlers.cmd_ask, "both"),
+    Command("topics", general.cmd_topics, "both"),
+    Command("ask", answers.cmd_ask, "both"),
     Command("map", study.cmd_map, "both"),
     Command("glossary", study.cmd_glossary, "both"),
     Command("quiz", study.cmd_quiz, "both"),
     Command("score", study.cmd_score, "both"),
-    Command("lang", handlers.cmd_lang, "both"),
-    Command("source", handlers.cmd_source, "both"),
-    Command("about", handlers.cmd_about, "both"),
+    Command("lang", general.cmd_lang, "both"),
+    Command("source", general.cmd_source, "both"),
+    Command("about", general.cmd_about, "both"),
     Command("stats", admin.cmd_stats, "admin"),
     Command("reload", admin.cmd_reload, "admin"),
 )

@@ -17,10 +17,11 @@ from telegram.ext import ContextTypes
 
 from ..engine import Engine
 from ..engine.language import Lang, detect_language
-from .common import note_outcome, user_lang
 from .keyboards import deep_link
 from .services import services
 from .texts import ui
+from .turns import user_lang
+from .update_log import note_outcome
 
 MAX_RESULTS = 5
 CACHE_SECONDS = 300

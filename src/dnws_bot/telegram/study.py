@@ -20,9 +20,10 @@ from ..engine.normalize import normalize
 from ..engine.study import pick_question
 from ..store import Store
 from .callbacks import encode
-from .common import chat_mode, is_group, note_outcome, turn, user_lang
 from .services import services
 from .texts import ui
+from .turns import chat_mode, is_group, turn, user_lang
+from .update_log import note_outcome
 
 log = logging.getLogger(__name__)
 
@@ -111,14 +112,15 @@ async def show_term(message: Message, engine: Engine, term_id: str, lang: Lang) 
 
 def quiz_topic(engine: Engine, words: str) -> str | None:
     """The category a `/quiz <topic>` names (by id, title or a question about it), else None."""
-    key = normalize(words)
+    asked = engine.matcher.question(words)
+    key = asked.norm
     if not key:
         return None
     for category in engine.catalogue.categories:
         titles = {normalize(category.title.ja), normalize(category.title.en), category.id}
         if key in titles or any(key in t for t in titles):
             return category.id
-    match = engine.match(words)
+    match = engine.match(asked)
     return match.candidates[0].intent_id.split(".", 1)[0] if match.candidates else None
 
 

@@ -1,4 +1,5 @@
-"""Helpers every handler module shares: the turn (message, services, language), bookkeeping."""
+"""A turn: what nearly every handler needs first — the message, services, the language to use
+and whether to quote — and the helpers that decide them."""
 
 from __future__ import annotations
 
@@ -32,17 +33,6 @@ def user_lang(update: Update, mode: LangMode | None) -> Lang:
     user = update.effective_user
     code = (user.language_code or "") if user else ""
     return "ja" if code.lower().startswith("ja") else "en"
-
-
-def note_outcome(
-    context: ContextTypes.DEFAULT_TYPE,
-    update: Update,
-    lang: str,
-    intent: str | None,
-    score: float,
-) -> None:
-    """Remember what this update produced, for the one log line per update."""
-    services(context).outcomes[update.update_id] = (lang, intent or "none", score)
 
 
 def is_group(update: Update) -> bool:
