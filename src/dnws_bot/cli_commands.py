@@ -115,11 +115,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_healthcheck(args: argparse.Namespace) -> int:
     """Exit 0 when the running bot's heartbeat is fresh and the catalogue loads (for containers)."""
-    from .store import heartbeat_age
+    from .heartbeat import read_heartbeat
 
     settings = Settings.from_env()
     Engine.load(settings.intents_dir, cache_dir=settings.cache_dir)  # CatalogueError → exit 2
-    age = heartbeat_age(settings.db_path)
+    age, problem = read_heartbeat(settings.db_path)
     if age is None:
         print(f"unhealthy: no heartbeat beside {settings.db_path}", file=sys.stderr)
         return EXIT_FAILED
@@ -127,6 +127,9 @@ def cmd_healthcheck(args: argparse.Namespace) -> int:
         print(
             f"unhealthy: last heartbeat {age:.0f}s ago (limit {args.max_age:.0f}s)", file=sys.stderr
         )
+        return EXIT_FAILED
+    if problem is not None:  # alive, but rows go nowhere: not ok
+        print(f"unhealthy: {problem} (heartbeat {age:.0f}s ago)", file=sys.stderr)
         return EXIT_FAILED
     print(f"ok: heartbeat {age:.0f}s ago")
     return EXIT_OK

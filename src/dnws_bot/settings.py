@@ -126,6 +126,13 @@ class Settings:
     webhook_timeout: float = 10.0
     # Webhook server: open connections allowed at once (0 = derived from the descriptor limit).
     webhook_max_connections: int = 0
+    # Durable inbox: each update is stored before it is confirmed to Telegram (off: bench only).
+    inbox: bool = True
+    # Undone updates older than this (seconds) are dropped at start instead of answered late.
+    inbox_max_age: float = 86400.0
+    # On SIGTERM, updates in flight get this long to finish (below systemd's 30 s stop timeout);
+    # the rest stay in the inbox for the next start.
+    stop_deadline: float = 20.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -152,6 +159,9 @@ class Settings:
             send_deadline=_float(env, "DNWS_SEND_DEADLINE", 60.0),
             webhook_timeout=_float(env, "DNWS_WEBHOOK_TIMEOUT", 10.0),
             webhook_max_connections=_count(env, "DNWS_WEBHOOK_MAX_CONNECTIONS", 0),
+            inbox=env.get("DNWS_INBOX", "").strip().lower() not in ("0", "off", "false", "no"),
+            inbox_max_age=_float(env, "DNWS_INBOX_MAX_AGE", 86400.0),
+            stop_deadline=_float(env, "DNWS_STOP_DEADLINE", 20.0),
         )
 
     def require_token(self) -> str:

@@ -16,6 +16,15 @@ from typing import NamedTuple
 
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 
+# The durable inbox: one row per update_id (the primary key deduplicates redelivery). `raw` is the
+# update's JSON while it waits and NULL once answered (only the id is kept, to deduplicate);
+# `note` says why a failed update could not be handled (its id and top-level keys, no content).
+INBOX_MIGRATION: tuple[str, ...] = (
+    "CREATE TABLE inbox (update_id INTEGER PRIMARY KEY, received_at REAL NOT NULL,"
+    " state TEXT NOT NULL CHECK (state IN ('new', 'done', 'failed', 'dropped')),"
+    " raw TEXT, note TEXT)",
+)
+
 # Forward-only migrations: version N is reached by running MIGRATIONS[N-1]. Never edit a
 # released step; append a new one (databases in the field are already past the old ones).
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -48,6 +57,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         " display_name TEXT NOT NULL, correct INTEGER NOT NULL, answered INTEGER NOT NULL,"
         " PRIMARY KEY (chat_id, player)) WITHOUT ROWID",
     ),
+    INBOX_MIGRATION,  # the durable inbox (store/inbox.py); self-contained, so it can move
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -14,6 +14,7 @@ from ..engine.matching import Status
 from ..engine.normalize import MAX_QUESTION_CHARS
 from .base import guarded
 from .connection import writing
+from .inbox import InboxStore
 from .quiz import QuizStore
 from .rows import (
     DayCount,
@@ -49,7 +50,7 @@ def _parse_candidates(raw: str) -> tuple[tuple[str, float], ...]:
         return ()
 
 
-class Store(QuizStore):
+class Store(QuizStore, InboxStore):
     """The bot's database, synchronous and thread-safe. Open with `Store.open(path)`."""
 
     # --- chat settings -------------------------------------------------------------------

@@ -22,18 +22,28 @@ from ..engine import Engine
 from ..heartbeat import touch_heartbeat
 from ..logging_setup import Throttle, configure_logging, install_redaction, redact
 from ..settings import Settings, SettingsError
-from ..store import AsyncStore
-from .app import ALLOWED_UPDATES, build_application, register_commands, services_from
+from ..store import AsyncStore, Store
+from .app import (
+    ALLOWED_UPDATES,
+    CONCURRENT_UPDATES,
+    build_application,
+    register_commands,
+    services_from,
+)
+from .inbox import Inbox, poll, running_inbox
 from .webhook import make_server
 
 log = logging.getLogger(__name__)
-HEARTBEAT_SECONDS = 30.0
+HEARTBEAT_SECONDS = 5.0
 
 
 async def _heartbeat(store: AsyncStore) -> None:
-    """Prove liveness to `dnws-bot healthcheck` (a file beside the store)."""
+    """Prove liveness to `dnws-bot healthcheck` (a file beside the store), with the store's
+    problem when it cannot write. Looking at the store first also notices a deleted database
+    (and recreates it, directory included) when no update arrives to notice it."""
     while True:
-        await asyncio.to_thread(touch_heartbeat, store.store.path)
+        problem = await store.call(Store.check)
+        await asyncio.to_thread(touch_heartbeat, store.store.path, problem)
         await asyncio.sleep(HEARTBEAT_SECONDS)
 
 
@@ -77,8 +87,16 @@ async def serve(
 ) -> None:
     """Run until `stop` is set (or a signal arrives); tests call this directly."""
     store = AsyncStore.open(settings.db_path)
-    application = build_application(settings, engine, store, with_updater=webhook_url is None)
+    application = build_application(settings, engine, store, with_updater=False)
     services = services_from(application)
+    inbox = Inbox(
+        application,
+        store if settings.inbox else None,
+        concurrency=CONCURRENT_UPDATES,
+        max_age=settings.inbox_max_age,
+    )
+    application.bot.poison_hooks.append(inbox.poison)
+    application.bot_data["inbox"] = inbox
     stop = stop or asyncio.Event()
     reloads: set[asyncio.Task[Any]] = set()
 
@@ -91,38 +109,42 @@ async def serve(
         _install_signals(stop, on_hup)
     heartbeat = asyncio.get_running_loop().create_task(_heartbeat(store))
     server: HTTPServer | None = None
+    polling: asyncio.Task[None] | None = None
     try:
         async with application:
             await register_commands(application)
-            if webhook_url is None:
-                assert application.updater is not None
-                await application.updater.start_polling(
-                    allowed_updates=ALLOWED_UPDATES,
-                    timeout=30,
-                    error_callback=polling_error_logger(),
-                )
-            else:
-                secret = settings.webhook_secret or secrets.token_urlsafe(32)
-                install_redaction([secret])
-                path = urlsplit(webhook_url).path or "/"
-                server = make_server(
-                    application,
-                    services,
-                    path,
-                    secret,
-                    timeout=settings.webhook_timeout,
-                    max_connections=settings.webhook_max_connections,
-                )
-                server.listen(port, listen)
-                await application.bot.set_webhook(
-                    webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
-                )
-                log.info("webhook listening on %s:%d%s", listen, port, path)
             await application.start()
-            await stop.wait()
-            log.info("stopping")
-            if application.updater is not None and application.updater.running:
-                await application.updater.stop()
+            async with running_inbox(inbox):
+                if webhook_url is None:
+                    polling = asyncio.get_running_loop().create_task(
+                        poll(inbox, ALLOWED_UPDATES, polling_error_logger())
+                    )
+                else:
+                    secret = settings.webhook_secret or secrets.token_urlsafe(32)
+                    install_redaction([secret])
+                    path = urlsplit(webhook_url).path or "/"
+                    server = make_server(
+                        application,
+                        services,
+                        path,
+                        secret,
+                        timeout=settings.webhook_timeout,
+                        max_connections=settings.webhook_max_connections,
+                    )
+                    server.listen(port, listen)
+                    await application.bot.set_webhook(
+                        webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+                    )
+                    log.info("webhook listening on %s:%d%s", listen, port, path)
+                await _wait(stop, polling)
+                log.info("stopping")
+                if polling is not None:
+                    polling.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await polling
+                if server is not None:
+                    server.stop()  # no new connections; a POST now waits, then gets no 200
+                await inbox.stop(settings.stop_deadline)
             await application.stop()
             await services.drain()
     finally:
@@ -132,6 +154,18 @@ async def serve(
         with contextlib.suppress(asyncio.CancelledError):
             await heartbeat
         await store.close()
+
+
+async def _wait(stop: asyncio.Event, polling: asyncio.Task[None] | None) -> None:
+    """Until `stop` is set; a polling loop that dies (a revoked token) ends the run too."""
+    stopped = asyncio.get_running_loop().create_task(stop.wait())
+    waiting: set[asyncio.Future[Any]] = {stopped}
+    if polling is not None:
+        waiting.add(polling)
+    await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if polling is not None and polling.done() and not polling.cancelled():
+        polling.result()  # re-raise InvalidToken and the like
 
 
 def run_bot(args: argparse.Namespace) -> int:

@@ -8,7 +8,12 @@ of its body is read: the path, the method, the secret token header and the decla
 Refusals close the connection (an unread body must not be parsed as the next request). Bodies
 are streamed into a 1 MiB cap; a connection that is idle, or slow to send its headers or body,
 is closed after `timeout` seconds; connections over a cap (below the open-files limit) are
-closed as they arrive. Each kind of refusal is logged at most once a minute, with a count.
+closed as they arrive (webhook_connections.py). Each kind of refusal is logged at most once a
+minute, with a count.
+
+An update is stored in the inbox before the 200 (so a crash cannot lose it and Telegram's
+redelivery of the same update_id is answered once); while the inbox backlog is full the answer
+waits, which slows Telegram down instead of queueing without bound.
 """
 
 from __future__ import annotations
@@ -16,59 +21,21 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import resource
 import time
 from collections.abc import Awaitable
 from typing import Any
 
 import tornado.web
 from telegram.ext import Application
-from tornado import httputil
-from tornado.httpserver import HTTPServer
-from tornado.iostream import IOStream
 
-from ..logging_setup import Throttle
 from .intake import parse_update, problem_with, report_poison, update_id_of
 from .services import Services
+from .webhook_connections import GuardedHTTPServer, Refusals, connection_cap
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 1 << 20  # Telegram's updates are a few KiB; 1 MiB is generous
 MAX_HEADER_BYTES = 16 << 10
-RESERVED_DESCRIPTORS = 128  # kept free for the database, the Bot API pool and logs
-
-
-def descriptor_limit() -> int:
-    """Raise the soft open-files limit to the hard one (capped) and return it."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = hard if hard != resource.RLIM_INFINITY else 65536
-    wanted = min(wanted, 65536)
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-            soft = wanted
-        except (ValueError, OSError):
-            pass
-    return soft if soft != resource.RLIM_INFINITY else 65536
-
-
-def connection_cap(configured: int) -> int:
-    """Open connections allowed: the setting (0 = 1024), never closer to the descriptor limit
-    than RESERVED_DESCRIPTORS, so accept() cannot fail with EMFILE."""
-    room = max(8, descriptor_limit() - RESERVED_DESCRIPTORS)
-    return min(configured or 1024, room)
-
-
-class Refusals:
-    """Counts refused requests per kind; one INFO line per kind and minute."""
-
-    def __init__(self) -> None:
-        self.throttle = Throttle(60.0)
-        self.counts: dict[str, int] = {}
-
-    def note(self, kind: str, message: str, *args: object) -> None:
-        self.counts[kind] = self.counts.get(kind, 0) + 1
-        self.throttle.log(log, logging.INFO, kind, "webhook: " + message, *args)
 
 
 class _Guarded(tornado.web.RequestHandler):
@@ -164,9 +131,16 @@ class UpdateHandler(_Guarded):
         update, problem = parse_update(data, self.application_.bot)
         if update is None:
             report_poison(data, problem or "unparsable", self.poison_hooks(), "webhook")
+            inbox = self.application_.bot_data.get("inbox")
+            if inbox is not None:
+                await inbox.admit([])  # the poison record is committed before the 200
             self.set_status(200)  # a well-formed update we cannot read: redelivery won't help
             return await self.finish()
-        await self.application_.update_queue.put(update)
+        inbox = self.application_.bot_data.get("inbox")
+        if inbox is not None:
+            await inbox.accept(update, body.decode())
+        else:
+            await self.application_.update_queue.put(update)
         self.set_status(200)
         await self.finish()
         return None
@@ -208,21 +182,20 @@ class HealthHandler(_Guarded):
         return None
 
     def get(self) -> None:
-        healthy = self.application_.running
-        self.set_status(200 if healthy else 503)
+        running = self.application_.running
+        store = self.services.store
+        problem = store.store.problem if store is not None else None
+        self.set_status(200 if running and problem is None else 503)
         self.set_header("Content-Type", "application/json")
-        self.finish(
-            json.dumps(
-                {
-                    "status": "ok" if healthy else "stopped",
-                    "catalogue": self.services.engine.version,
-                    "uptime_s": round(time.monotonic() - self.services.started, 1),
-                    "store": "ok"
-                    if self.services.store is None or self.services.store.healthy
-                    else "degraded",
-                }
-            )
-        )
+        body: dict[str, object] = {
+            "status": "stopped" if not running else "ok" if problem is None else "unhealthy",
+            "catalogue": self.services.engine.version,
+            "uptime_s": round(time.monotonic() - self.services.started, 1),
+            "store": "ok" if problem is None else "degraded",
+        }
+        if problem is not None:
+            body["reason"] = problem
+        self.finish(json.dumps(body))
 
     head = get
 
@@ -239,80 +212,6 @@ class NotFoundHandler(_Guarded):
 
     def data_received(self, chunk: bytes) -> None:
         return None
-
-
-class _Watch(httputil.HTTPMessageDelegate):
-    """Passes one request through, telling the server once the connection is busy with it."""
-
-    def __init__(
-        self, inner: httputil.HTTPMessageDelegate, server: GuardedHTTPServer, stream: object
-    ) -> None:
-        self.inner = inner
-        self.server = server
-        self.stream = stream
-
-    def headers_received(
-        self,
-        start_line: httputil.RequestStartLine | httputil.ResponseStartLine,
-        headers: httputil.HTTPHeaders,
-    ) -> Awaitable[None] | None:
-        self.server.idle.pop(self.stream, None)
-        return self.inner.headers_received(start_line, headers)
-
-    def data_received(self, chunk: bytes) -> Awaitable[None] | None:
-        return self.inner.data_received(chunk)
-
-    def finish(self) -> None:
-        self.inner.finish()
-
-    def on_connection_close(self) -> None:
-        self.inner.on_connection_close()
-
-
-class GuardedHTTPServer(HTTPServer):
-    """HTTPServer with at most `cap` open connections.
-
-    A connection is idle from the moment it waits for a request's headers until they are all
-    in. When the cap is reached, a new connection takes the place of the longest idle one (so a
-    flood of idle connections cannot lock Telegram or a monitor out); when none is idle, the
-    new connection is closed at once.
-    """
-
-    cap = 1024
-    refusals: Refusals
-    open_connections = 0
-
-    def initialize(self, *args: Any, **kwargs: Any) -> None:
-        super().initialize(*args, **kwargs)
-        self.idle: dict[object, None] = {}  # IOStreams of idle connections, oldest first
-
-    def handle_stream(self, stream: IOStream, address: tuple[Any, ...]) -> None:
-        if self.open_connections >= self.cap:
-            victim = next(iter(self.idle), None)
-            if victim is None:
-                stream.close()
-                self.refusals.note("cap", "%d connections busy; new ones closed", self.cap)
-                return
-            del self.idle[victim]
-            victim.close()  # type: ignore[attr-defined]  # an IOStream
-            self.refusals.note("cap", "%d open connections; the longest idle closed", self.cap)
-        self.open_connections += 1
-        self.idle[stream] = None  # idle until its first request's headers are in
-        super().handle_stream(stream, address)
-
-    def start_request(
-        self, server_conn: object, request_conn: httputil.HTTPConnection
-    ) -> httputil.HTTPMessageDelegate:
-        # Called when the connection starts waiting for its next request: it is idle now.
-        stream = getattr(server_conn, "stream", None)
-        self.idle.pop(stream, None)
-        self.idle[stream] = None
-        return _Watch(super().start_request(server_conn, request_conn), self, stream)
-
-    def on_close(self, server_conn: object) -> None:
-        self.open_connections -= 1
-        self.idle.pop(getattr(server_conn, "stream", None), None)
-        super().on_close(server_conn)
 
 
 def make_web_app(
