@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: run test lint typecheck pytest bench validate clean
+.PHONY: run test lint typecheck pytest bench soak validate clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,12 @@ validate: $(VENV)/.runtime
 ## bench: accuracy and speed against baselines, in one run (not part of `make test`)
 bench: $(VENV)/.bench
 	$(PY) -m bench.run_all
+
+## soak: mixed traffic against the stand-in for SOAK_MINUTES; updates, replies, lost, duplicates,
+## RSS start/end/slope (not part of `make test`)
+SOAK_MINUTES ?= 5
+soak: $(VENV)/.dev
+	$(PY) -m bench.soak --minutes $(SOAK_MINUTES)
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -42,7 +42,9 @@ class Run:
     peak_rss_mb: float
 
 
-def _start(command: list[str], api: BotApiStandIn, workdir: Path) -> subprocess.Popen[bytes]:
+def _start(
+    command: list[str], api: BotApiStandIn, workdir: Path, extra_env: dict[str, str]
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": api.token,
@@ -50,6 +52,7 @@ def _start(command: list[str], api: BotApiStandIn, workdir: Path) -> subprocess.
         "DNWS_DB": str(workdir / "bench.sqlite3"),
         "DNWS_MAX_MESSAGES_PER_SECOND": "100000",
         "DNWS_CACHE_DIR": str(workdir / "cache"),
+        **extra_env,
     }
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -101,10 +104,12 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[int(len(ordered) * 0.99)]
 
 
-def measure(name: str, command: list[str], questions: list[str]) -> Run:
+def measure(
+    name: str, command: list[str], questions: list[str], extra_env: dict[str, str] | None = None
+) -> Run:
     own_before = os.times()
     with tempfile.TemporaryDirectory() as tmp, BotApiStandIn() as api:
-        bot = _start(command, api, Path(tmp))
+        bot = _start(command, api, Path(tmp), extra_env or {})
         try:
             api.wait_for_count_sync("deleteWebhook", 1, timeout=60)
             time.sleep(0.5)
@@ -135,7 +140,8 @@ def run() -> list[Run]:
     exe = str(Path(sys.executable).parent / "dnws-bot")
     noop = [sys.executable, str(ROOT / "bench" / "noop_bot.py")]
     return [
-        measure("dnws-bot (engine + store + logging)", [exe, "run"], questions),
+        measure("dnws-bot (engine + store + inbox + logging)", [exe, "run"], questions),
+        measure("dnws-bot without the inbox", [exe, "run"], questions, {"DNWS_INBOX": "0"}),
         measure('no-op handler replying "ok" (ceiling)', noop, questions),
         measure("no-op handler replying one fixed rich answer", [*noop, "rich"], questions),
     ]
@@ -152,9 +158,13 @@ def table(runs: list[Run]) -> str:
             f"| {r.name} | {r.throughput:.0f} | {r.p50_ms:.0f} | {r.p99_ms:.0f} | "
             f"{r.paced_p50_ms:.1f} / {r.paced_p99_ms:.1f} | {r.lost} | {r.peak_rss_mb:.0f} |"
         )
-    ours, ceiling, rich = runs
+    ours, no_inbox, ceiling, rich = runs
     lines.append(
-        f'\nthroughput of dnws-bot / "ok" ceiling: {ours.throughput / ceiling.throughput:.2f}; '
+        f"\nthroughput with the durable inbox / without it (same run): "
+        f"{ours.throughput / no_inbox.throughput:.2f} (target >= 0.90)"
+    )
+    lines.append(
+        f'throughput of dnws-bot / "ok" ceiling: {ours.throughput / ceiling.throughput:.2f}; '
         f"/ rich-answer ceiling: {ours.throughput / rich.throughput:.2f}"
     )
     return "\n".join(lines)

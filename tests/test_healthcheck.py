@@ -54,3 +54,16 @@ def test_broken_catalogue_is_unhealthy(tmp_path: Path) -> None:
     result = healthcheck(db, intents=str(tmp_path / "missing"))
     assert result.returncode == 2
     assert "missing" in result.stderr
+
+
+def test_fresh_heartbeat_with_a_store_problem_is_unhealthy_with_the_reason(
+    tmp_path: Path,
+) -> None:
+    """A bot that is alive but cannot write its store is not ok: exit 1 naming the reason."""
+    db = tmp_path / "bot.sqlite3"
+    assert touch_heartbeat(db, "store cannot write: database or disk is full (SQLITE_FULL)")
+    result = healthcheck(db)
+    assert result.returncode == 1
+    assert "disk is full" in result.stderr
+    assert touch_heartbeat(db)  # the next heartbeat after recovery
+    assert healthcheck(db).returncode == 0

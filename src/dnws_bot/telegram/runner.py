@@ -11,6 +11,7 @@ import contextlib
 import logging
 import secrets
 import signal
+import tracemalloc
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -45,6 +46,15 @@ async def _heartbeat(store: AsyncStore) -> None:
         problem = await store.call(Store.check)
         await asyncio.to_thread(touch_heartbeat, store.store.path, problem)
         await asyncio.sleep(HEARTBEAT_SECONDS)
+
+
+def _memory_growth(baseline: tracemalloc.Snapshot | None) -> None:
+    """Under PYTHONTRACEMALLOC (bench/soak.py --trace): log what grew since start-up."""
+    if baseline is None or not tracemalloc.is_tracing():
+        return
+    top = tracemalloc.take_snapshot().compare_to(baseline, "lineno")[:15]
+    for stat in top:
+        log.warning("memory growth: %s", stat)
 
 
 def polling_error_logger() -> Any:
@@ -136,8 +146,10 @@ async def serve(
                         webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
                     )
                     log.info("webhook listening on %s:%d%s", listen, port, path)
+                baseline = tracemalloc.take_snapshot() if tracemalloc.is_tracing() else None
                 await _wait(stop, polling)
                 log.info("stopping")
+                _memory_growth(baseline)
                 if polling is not None:
                     polling.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
