@@ -16,6 +16,7 @@ import pytest
 from botapi import BotApiStandIn, updates
 from conftest import start_bot
 from dnws_bot.engine import Engine
+from dnws_bot.report import build_report, format_text
 from dnws_bot.settings import Settings
 from dnws_bot.store import Store
 from dnws_bot.telegram.runner import serve
@@ -135,6 +136,9 @@ async def test_poison_update_between_two_questions_is_stored_as_failed(
         [(update_id, _, note)] = store.inbox_failed()
     assert update_id == poison["update_id"]
     assert "poll_answer" in note and "Secretname" not in note
+    report = build_report(running.settings.db_path, shared_engine, 30)
+    assert report.failed_updates == 1
+    assert "could not read (kept in its inbox): 1" in format_text(report)
 
 
 async def test_webhook_redelivery_of_the_same_update_id_is_answered_once(

@@ -69,6 +69,7 @@ class Report:
     groups: tuple[UnansweredGroup, ...]
     feedback: tuple[IntentVotes, ...]  # worst approval first
     days: tuple[DayCount, ...]
+    failed_updates: int = 0  # updates the bot could not parse, kept in the inbox as failed
 
 
 def _open_for_reading(store_path: str | os.PathLike[str]) -> Store:
@@ -137,6 +138,7 @@ def build_report(store_path: str | os.PathLike[str], engine: Matches, since_days
         rows = store.unanswered_since(since_days)
         votes = store.feedback_by_intent(since_days)
         days = store.daily_answers(since_days)
+        failed = store.inbox_counts().get("failed", 0)
     return Report(
         since_days=since_days,
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -144,6 +146,7 @@ def build_report(store_path: str | os.PathLike[str], engine: Matches, since_days
         groups=tuple(_unanswered_groups(rows, engine)),
         feedback=tuple(sorted(votes, key=lambda v: (approval(v), -(v.up + v.down), v.intent_id))),
         days=tuple(days),
+        failed_updates=failed,
     )
 
 
@@ -181,6 +184,10 @@ def _text_feedback(report: Report) -> list[str]:
 def format_text(report: Report) -> str:
     header = f"dnws-bot report: last {report.since_days:g} days (generated {report.generated_at})"
     sections = [[header], _text_days(report), _text_groups(report), _text_feedback(report)]
+    if report.failed_updates:
+        sections.append(
+            [f"Updates the bot could not read (kept in its inbox): {report.failed_updates}"]
+        )
     return "\n\n".join("\n".join(section) for section in sections) + "\n"
 
 
@@ -189,6 +196,7 @@ def to_json(report: Report) -> str:
         "since_days": report.since_days,
         "generated_at": report.generated_at,
         "unanswered_total": report.unanswered_total,
+        "failed_updates": report.failed_updates,
         "groups": [
             {
                 "label": g.label,

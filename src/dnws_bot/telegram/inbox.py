@@ -29,16 +29,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from telegram import Update
-from telegram.error import Conflict, InvalidToken, TelegramError
 
 from ..store import AsyncStore, Store
 from .intake import describe, parse_update
 
 log = logging.getLogger(__name__)
 
-RECENT_IDS = 20_000  # ids remembered in memory for deduplication without a store
-POLL_TIMEOUT = 30  # seconds a getUpdates long poll waits for updates
-MAX_FETCH = 100  # Telegram's getUpdates limit
+RECENT_IDS = 4096  # ids remembered in memory: dedup of concurrent redelivery and without a store
 PRUNE_SECONDS = 3600.0
 
 
@@ -266,33 +263,6 @@ class Inbox:
         while self.store is not None:
             await asyncio.sleep(PRUNE_SECONDS)
             await self.store.call(Store.inbox_prune, max(self.max_age, 86400.0))
-
-
-async def poll(inbox: Inbox, allowed_updates: list[str], on_error: Any) -> None:
-    """Long-poll getUpdates forever (cancel to stop), never holding more than the backlog."""
-    bot = inbox.application.bot
-    await bot.delete_webhook()  # getUpdates answers 409 while a webhook is set
-    offset: int | None = None
-    pause = 1.0
-    while True:
-        await inbox.wait_for_room()
-        limit = max(1, min(MAX_FETCH, inbox.room()))
-        try:
-            updates = await bot.get_updates(
-                offset=offset, limit=limit, timeout=POLL_TIMEOUT, allowed_updates=allowed_updates
-            )
-        except InvalidToken:
-            raise
-        except (TelegramError, Conflict) as exc:
-            on_error(exc)
-            await asyncio.sleep(pause)
-            pause = min(30.0, pause * 2)
-            continue
-        pause = 1.0
-        # Stored (and poison recorded) before the next getUpdates confirms them to Telegram.
-        await inbox.admit([(update, None) for update in updates])
-        if updates:
-            offset = max(update.update_id for update in updates) + 1
 
 
 @contextlib.asynccontextmanager

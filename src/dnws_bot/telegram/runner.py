@@ -16,12 +16,12 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.error import InvalidToken, NetworkError
 from tornado.httpserver import HTTPServer
 
 from ..engine import Engine
 from ..heartbeat import touch_heartbeat
-from ..logging_setup import Throttle, configure_logging, install_redaction, redact
+from ..logging_setup import configure_logging, install_redaction, redact
 from ..settings import Settings, SettingsError
 from ..store import AsyncStore, Store
 from .app import (
@@ -31,7 +31,8 @@ from .app import (
     register_commands,
     services_from,
 )
-from .inbox import Inbox, poll, running_inbox
+from .inbox import Inbox, running_inbox
+from .polling import poll, polling_error_logger
 from .webhook import make_server
 
 log = logging.getLogger(__name__)
@@ -55,27 +56,6 @@ def _memory_growth(baseline: tracemalloc.Snapshot | None) -> None:
     top = tracemalloc.take_snapshot().compare_to(baseline, "lineno")[:15]
     for stat in top:
         log.warning("memory growth: %s", stat)
-
-
-def polling_error_logger() -> Any:
-    """PTB's getUpdates error callback: one WARNING line per kind and minute, no traceback.
-
-    A dropped long-poll connection is routine (proxies, NAT, Telegram restarts); PTB retries
-    on its own, and its default logs ERROR with a ~90-line traceback each time.
-    """
-    throttle = Throttle(60.0)
-
-    def on_error(exc: TelegramError) -> None:
-        throttle.log(
-            log,
-            logging.WARNING,
-            type(exc).__name__,
-            "getUpdates failed (%s: %s); retrying",
-            type(exc).__name__,
-            redact(str(exc)),
-        )
-
-    return on_error
 
 
 def _install_signals(stop: asyncio.Event, on_hup: Any) -> None:
