@@ -68,16 +68,22 @@ async def test_every_update_is_stored_then_marked_done_with_its_json_cleared(
 async def test_backlog_is_bounded_while_replies_are_slow(
     api: BotApiStandIn, tmp_path: Path, shared_engine: Engine
 ) -> None:
-    """With every send stalled, the bot takes at most 2 × concurrency updates from Telegram."""
-    api.delay("sendMessage", 3.0)
+    """With every send stalled, the bot holds at most 2 × concurrency unanswered updates from
+    Telegram (an unbounded fetcher would take a second full batch of 100 at once)."""
+    api.delay("sendMessage", 10.0)
     running, stop, task = await start_bot(api, tmp_path, shared_engine, stop_deadline=0.5)
+    db = running.settings.db_path
+
+    def unanswered() -> int:
+        return sum(state != "done" for state, _ in inbox_rows(db).values())
+
     try:
         api.feed_many(questions(21_000, 600))
-        db = running.settings.db_path
-        await until(lambda: len(inbox_rows(db)) >= 128)
-        await api.wait_for_count("getUpdates", 3, timeout=10)
-        assert len(inbox_rows(db)) == 128
-        assert api.pending_updates >= 600 - 128
+        await until(lambda: unanswered() >= 128)
+        assert unanswered() == 128
+        assert api.pending_updates >= 600 - len(inbox_rows(db))
+        limits = [c.params.get("limit") for c in api.calls("getUpdates")]
+        assert all(limit is not None and int(limit) <= 100 for limit in limits)
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=15)
@@ -227,3 +233,17 @@ async def test_polling_after_a_restart_does_not_answer_a_stored_update_twice(
         stop.set()
         await asyncio.wait_for(task, timeout=15)
     assert answered_chats(api) == [26_002]
+
+
+def test_inbox_settings_are_read_and_checked() -> None:
+    """DNWS_INBOX=0 turns the inbox off; the stop deadline and age limit must be positive."""
+    from dnws_bot.settings import SettingsError
+
+    default = Settings.from_env({})
+    assert default.inbox and default.stop_deadline == 20.0 and default.inbox_max_age == 86400.0
+    custom = Settings.from_env(
+        {"DNWS_INBOX": "0", "DNWS_STOP_DEADLINE": "5", "DNWS_INBOX_MAX_AGE": "60"}
+    )
+    assert not custom.inbox and custom.stop_deadline == 5.0 and custom.inbox_max_age == 60.0
+    with pytest.raises(SettingsError, match="DNWS_STOP_DEADLINE"):
+        Settings.from_env({"DNWS_STOP_DEADLINE": "-1"})
