@@ -1,0 +1,116 @@
+"""Every reply as a phone shows it: lines at ~35 columns and keyboard rows (issue 9)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from botapi import Call, updates
+from conftest import RunningBot
+from phone import QUOTE_HEADER_LINES, keyboard_rows, phone_lines, wrapped_lines
+
+GROUP = -1009000000001
+MAX_GROUP_LINES = 11  # under 12, the asker's quote included
+MAX_ANSWER_ROWS = 3
+LANGS = ["ja", "en"]
+
+
+def test_the_phone_model_wraps_words_and_counts_wide_characters_twice() -> None:
+    """35 columns: 18 kanji take two lines, 35 ASCII letters one, a long word moves whole."""
+    assert wrapped_lines("核" * 17) == 1
+    assert wrapped_lines("核" * 18) == 2
+    assert wrapped_lines("a" * 35) == 1
+    assert wrapped_lines("a" * 30 + " " + "b" * 10) == 2
+    assert wrapped_lines("") == 1
+
+
+def test_a_collapsed_expandable_blockquote_counts_three_lines() -> None:
+    """Ten lines inside an expandable blockquote show as three on the phone."""
+    text = "title\n" + "\n".join(["x"] * 10)
+    message = {
+        "text": text,
+        "entities": [{"type": "expandable_blockquote", "offset": 6, "length": len(text) - 6}],
+    }
+    assert phone_lines(message) == 1 + 3
+
+
+async def press_in_group(
+    bot: RunningBot, menu: dict[str, Any], data: str, number: int, mode: str = ""
+) -> Call:
+    """A button press under the group's menu, answered in a group of its own: Telegram (and the
+    bot's limiter) allow a group 20 messages a minute, and this walks every intent."""
+    group = GROUP - number
+    bot.api.add_chat(group, chat_type="supergroup", title="DNWS study group")
+    bot.api.set_member(group, 2001, "administrator")
+    if mode:
+        bot.feed(updates.command(group, 2001, "lang", mode))
+        await bot.reply_to(group)
+    chat = {**menu["chat"], "id": group}
+    bot.feed(updates.callback_query(2001, {**menu, "chat": chat}, data))
+    return await bot.reply_to(group)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_every_answer_in_a_group_fits_a_phone_with_three_rows(
+    bot: RunningBot, lang: str
+) -> None:
+    """Each intent's answer in a group is under 12 phone lines (with the quote) and ≤ 3 rows."""
+    bot.feed(updates.command(GROUP, 2001, "topics", language_code=lang))
+    menu = await bot.reply_to(GROUP)
+    too_long = {}
+    for number, intent in enumerate(bot.engine.catalogue.intents, 1):
+        call = await press_in_group(bot, menu.result, f"i:{intent.id}", number)
+        assert intent.title.get(lang) in call.result["text"]  # type: ignore[arg-type]
+        lines = QUOTE_HEADER_LINES + phone_lines(call.result)
+        if lines > MAX_GROUP_LINES:
+            too_long[intent.id] = lines
+        assert len(keyboard_rows(call.params)) <= MAX_ANSWER_ROWS, intent.id
+    assert not too_long
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_every_private_answer_has_at_most_three_keyboard_rows(
+    bot: RunningBot, lang: str
+) -> None:
+    """Each intent's answer (deep link) in a private chat has ≤ 3 rows, votes in one row."""
+    for intent in bot.engine.catalogue.intents:
+        payload = intent.id.replace(".", "-")
+        bot.feed(updates.command(1101, 1101, "start", payload, language_code=lang))
+        call = await bot.reply_to(1101)
+        rows = keyboard_rows(call.params)
+        assert len(rows) <= MAX_ANSWER_ROWS, intent.id
+        votes = rows[-1]
+        assert [b["text"] for b in votes][:2] == ["👍", "👎"], intent.id
+        assert len(votes) == 3 and "url" in votes[2]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_both_languages_in_a_group_fit_a_phone(bot: RunningBot, lang: str) -> None:
+    """With /lang both, a group's answers fold the second language and stay under 12 lines."""
+    bot.feed(updates.command(GROUP, 2001, "topics", language_code=lang))
+    menu = await bot.reply_to(GROUP)
+    for number, intent in enumerate(bot.engine.catalogue.intents, 1):
+        call = await press_in_group(bot, menu.result, f"i:{intent.id}", number, "both")
+        folds = [e for e in call.result["entities"] if e["type"] == "expandable_blockquote"]
+        assert folds, intent.id
+        assert QUOTE_HEADER_LINES + phone_lines(call.result) <= MAX_GROUP_LINES, intent.id
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("制裁", "ja"),
+        ("sanctions", "en"),
+        ("明日の東京の天気は?", "ja"),
+        ("weather tomorrow", "en"),
+    ],
+)
+async def test_did_you_mean_and_out_of_scope_fit_a_group(
+    bot: RunningBot, question: str, lang: str
+) -> None:
+    """Did-you-mean and "not covered" replies in a group are under 12 lines with the quote."""
+    bot.feed(updates.command(GROUP, 2001, "ask", question, language_code=lang))
+    call = await bot.reply_to(GROUP)
+    assert QUOTE_HEADER_LINES + phone_lines(call.result) <= MAX_GROUP_LINES
+    assert len(keyboard_rows(call.params)) <= 5
