@@ -8,6 +8,7 @@ import pytest
 
 from botapi import Call, updates
 from conftest import RunningBot
+from dnws_bot.engine import Engine, escape
 from phone import QUOTE_HEADER_LINES, keyboard_rows, phone_lines, wrapped_lines
 
 GROUP = -1009000000001
@@ -36,7 +37,7 @@ def test_a_collapsed_expandable_blockquote_counts_three_lines() -> None:
 
 
 async def press_in_group(
-    bot: RunningBot, menu: dict[str, Any], data: str, number: int, mode: str = ""
+    bot: RunningBot, menu: dict[str, Any], data: str, number: int, lang: str, mode: str = ""
 ) -> Call:
     """A button press under the group's menu, answered in a group of its own: Telegram (and the
     bot's limiter) allow a group 20 messages a minute, and this walks every intent."""
@@ -47,7 +48,8 @@ async def press_in_group(
         bot.feed(updates.command(group, 2001, "lang", mode))
         await bot.reply_to(group)
     chat = {**menu["chat"], "id": group}
-    bot.feed(updates.callback_query(2001, {**menu, "chat": chat}, data))
+    presser = {"id": 2001, "is_bot": False, "first_name": "A", "language_code": lang}
+    bot.feed(updates.callback_query(presser, {**menu, "chat": chat}, data))
     return await bot.reply_to(group)
 
 
@@ -60,7 +62,7 @@ async def test_every_answer_in_a_group_fits_a_phone_with_three_rows(
     menu = await bot.reply_to(GROUP)
     too_long = {}
     for number, intent in enumerate(bot.engine.catalogue.intents, 1):
-        call = await press_in_group(bot, menu.result, f"i:{intent.id}", number)
+        call = await press_in_group(bot, menu.result, f"i:{intent.id}", number, lang)
         assert intent.title.get(lang) in call.result["text"]  # type: ignore[arg-type]
         lines = QUOTE_HEADER_LINES + phone_lines(call.result)
         if lines > MAX_GROUP_LINES:
@@ -91,9 +93,11 @@ async def test_both_languages_in_a_group_fit_a_phone(bot: RunningBot, lang: str)
     bot.feed(updates.command(GROUP, 2001, "topics", language_code=lang))
     menu = await bot.reply_to(GROUP)
     for number, intent in enumerate(bot.engine.catalogue.intents, 1):
-        call = await press_in_group(bot, menu.result, f"i:{intent.id}", number, "both")
+        call = await press_in_group(bot, menu.result, f"i:{intent.id}", number, lang, "both")
         folds = [e for e in call.result["entities"] if e["type"] == "expandable_blockquote"]
         assert folds, intent.id
+        lead = intent.title.get(lang)  # type: ignore[arg-type]
+        assert call.result["text"].startswith(lead), intent.id  # the reader's language leads
         assert QUOTE_HEADER_LINES + phone_lines(call.result) <= MAX_GROUP_LINES, intent.id
 
 
@@ -114,3 +118,29 @@ async def test_did_you_mean_and_out_of_scope_fit_a_group(
     call = await bot.reply_to(GROUP)
     assert QUOTE_HEADER_LINES + phone_lines(call.result) <= MAX_GROUP_LINES
     assert len(keyboard_rows(call.params)) <= 5
+
+
+@pytest.mark.parametrize(("first", "second"), [("ja", "en"), ("en", "ja")])
+def test_both_mode_folds_the_second_language(
+    shared_engine: Engine, first: str, second: str
+) -> None:
+    """In "both" the first language is shown whole, the second inside an expandable blockquote."""
+    for intent in shared_engine.catalogue.intents:
+        html = shared_engine.renderer.intent_reply(intent.id, "both", first=first).html  # type: ignore[arg-type]
+        lead, folded = html.split("\n<blockquote expandable>", 1)
+        assert lead.startswith(f"<b>{escape(intent.title.get(first))}</b>")  # type: ignore[arg-type]
+        assert folded.startswith(f"<b>{escape(intent.title.get(second))}</b>")  # type: ignore[arg-type]
+        assert folded.endswith("</blockquote>") and folded.count("<blockquote") == 0
+
+
+def test_the_group_form_cites_the_article_once_on_one_line(shared_engine: Engine) -> None:
+    """A group's short answer ends with one source line linking the article (where the full
+    answer cites it)."""
+    url = shared_engine.catalogue.article.url
+    for intent in shared_engine.catalogue.intents:
+        for mode in ("ja", "en", "both"):
+            html = shared_engine.renderer.folded_html(intent.id, mode)  # type: ignore[arg-type]
+            if url not in shared_engine.intent_reply(intent.id, mode).html:  # type: ignore[arg-type]
+                continue
+            assert html.count(url) == 1, (intent.id, mode)
+            assert html.rsplit("\n", 1)[1].startswith("📖 ")

@@ -122,7 +122,8 @@ class Renderer:
 
     def folded_html(self, intent_id: str, mode: LangMode, first: Lang | None = None) -> str:
         """A group's short form of an answer: title, the answer folded when long (Telegram
-        shows three lines and "show more"), the second language folded whole, one source line."""
+        shows three lines and "show more"), the second language folded whole, and a one-line
+        source (publisher, date, link; the section is in the full answer)."""
         intent = self.catalogue.by_id[intent_id]
         langs = _langs(mode, first)
         lead = langs[0]
@@ -135,8 +136,15 @@ class Renderer:
             _fold(f"<b>{escape(intent.title.get(lang))}</b>\n{intent.answer.get(lang)}")
             for lang in langs[1:]
         )
+        # The source, short (publisher and date: one phone line), where the full answer cites.
         block = self._answer_block(intent, lead)
-        parts.append(block[block.rindex("\n\n") + 2 :])  # the source line
+        head = f"<b>{escape(intent.title.get(lead))}</b>\n\n{answer}"
+        if block.startswith(head) and block.removeprefix(head).strip():
+            article = self.catalogue.article
+            parts.append(
+                f"📖 {self.catalogue.texts['source_label'].get(lead)}: "
+                f'<a href="{escape(article.url)}">{escape(article.publisher)} ({article.date})</a>'
+            )
         return "\n".join(parts)
 
     def from_match(self, match: MatchResult, mode: LangMode | None = None) -> Reply:

@@ -125,10 +125,13 @@ async def cmd_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def lang_button(update: Update, context: ContextTypes.DEFAULT_TYPE, choice: str) -> None:
     """A press on the language buttons: set it (admins only in groups), tick it, confirm."""
     query = update.callback_query
-    if query is None or not isinstance(query.message, Message):
+    if query is None:
         return
     svc = services(context)
     lang = user_lang(update, None)
+    if not isinstance(query.message, Message):  # too old to reach, or under an inline message
+        await query.answer(ui(svc.engine, "open_in_bot", lang))
+        return
     if choice not in LANG_MODES:
         await query.answer(ui(svc.engine, "outdated", lang))
         return
