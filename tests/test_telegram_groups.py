@@ -183,3 +183,26 @@ async def test_group_answer_quotes_the_asker_and_folds_the_long_part(
     assert call.params["reply_parameters"]["message_id"] == update["message"]["message_id"]
     assert [e["type"] for e in call.result["entities"]].count("expandable_blockquote") == 1
     assert call.result["text"].count("38 North (2025-03-14)") == 1
+
+
+async def test_an_anonymous_admin_may_change_the_language(bot: RunningBot) -> None:
+    """A /lang sent as the group itself (an anonymous admin) is accepted without a lookup."""
+    group = -1005550004
+    bot.feed(updates.anonymous_admin_message(group, "/lang en"))
+    done = await bot.reply_to(group)
+    assert done.result["text"] == bot.engine.text("lang_set").en.format(mode="English")
+    assert bot.api.count("getChatMember", chat_id=group) == 0
+
+
+def test_the_admin_cache_forgets_after_a_minute() -> None:
+    """An admin answer is reused for 60 s of the injected clock, then asked again."""
+    from dnws_bot.telegram.chat_admins import AdminCache
+
+    now = [1000.0]
+    cache = AdminCache(clock=lambda: now[0])
+    cache.put(-1, 7, True)
+    now[0] += 59.9
+    assert cache.get(-1, 7) is True
+    now[0] += 0.1
+    assert cache.get(-1, 7) is None
+    assert cache.get(-1, 8) is None

@@ -384,3 +384,18 @@ async def test_did_you_mean_and_out_of_scope_offer_ask_another(
     ]
     assert switch["switch_inline_query_current_chat"] == ""
     assert switch["text"] == bot.engine.text("ask_another_label").get(language_code)  # type: ignore[arg-type]
+
+
+async def test_a_vote_whose_row_cannot_be_edited_still_counts(bot: RunningBot) -> None:
+    """If Telegram refuses the edit of the vote row, the vote is kept and nothing else is sent."""
+    first = await bot.say("what is the npt", language_code="en")
+    vote = next(d for d in callback_data(first.params) if d.startswith("v:") and d.endswith("-"))
+    bot.api.inject(
+        "editMessageReplyMarkup", status=400, description="Bad Request: message can't be edited"
+    )
+    bot.feed(updates.callback_query(1001, first.result, vote, query_id="v-noedit"))
+    assert (await bot.api.wait_for("answerCallbackQuery")).ok
+    await bot.api.wait_for("editMessageReplyMarkup")
+    assert not [c for c in await bot.quiet() if c.method == "sendMessage"]
+    stats = bot_store_stats(bot)
+    assert (stats.feedback_up, stats.feedback_down) == (0, 1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
@@ -17,6 +19,8 @@ from .services import services
 from .texts import ui
 from .turns import chat_mode, user_lang
 from .update_log import note_outcome
+
+log = logging.getLogger(__name__)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -100,6 +104,6 @@ async def show_vote(message: Message, intent_id: str, vote: int) -> None:
     rows = [[_with_vote(b, intent_id, vote) for b in row] for row in markup.inline_keyboard]
     try:
         await message.edit_reply_markup(InlineKeyboardMarkup(rows))
-    except BadRequest as exc:
+    except BadRequest as exc:  # the vote is stored; the tick is only its receipt
         if "not modified" not in exc.message:
-            raise
+            log.info("vote row not edited in chat %s: %s", message.chat.id, exc.message)
