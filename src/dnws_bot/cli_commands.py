@@ -21,8 +21,9 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def reply_json(reply: Reply) -> dict[str, Any]:
-    """The stable JSON contract of `dnws-bot ask --json`."""
-    return {
+    """The stable JSON contract of `dnws-bot ask --json`; `reason` (and `topic`) only when the
+    engine knows why there is no answer (README, "JSON")."""
+    data: dict[str, Any] = {
         "status": reply.status,
         "intent": reply.intent_id,
         "score": round(reply.score, 4),
@@ -34,6 +35,11 @@ def reply_json(reply: Reply) -> dict[str, Any]:
         "section": reply.section,
         "suggestions": list(reply.suggestions),
     }
+    if reply.reason is not None:
+        data["reason"] = reply.reason
+        if reply.topic is not None:
+            data["topic"] = reply.topic
+    return data
 
 
 def _load_engine(args: argparse.Namespace) -> Engine:

@@ -10,12 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from .catalogue import Catalogue, Intent
+from .catalogue import Catalogue, Intent, Text
 from .html_subset import escape, to_plain_text
 from .language import LANGS, Lang, LangMode
-from .matching import MatchResult, Status
+from .matching import MatchResult, Reason, Status
 
 ReplyKind = Literal["answer", "suggest", "none", "empty"]
+# Categories answered in a line of conversation, without title or article citation.
+SMALLTALK = "smalltalk"
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,10 @@ class Reply:
     suggestions: tuple[str, ...]
     # The matcher's top candidates with scores (kept for the curator's unanswered log).
     candidates: tuple[tuple[str, float], ...] = ()
+    # Why there is no answer, when the engine knows: not_covered (with the topic's id) or
+    # no_followup; None for every other reply.
+    reason: Reason | None = None
+    topic: str | None = None
 
     @property
     def status(self) -> Status:
@@ -71,10 +77,14 @@ class Renderer:
         return f"<b>{escape(intent.title.get(lang))}</b>\n\n{intent.answer.get(lang)}\n\n{source}"
 
     def intent_reply(self, intent_id: str, mode: LangMode, score: float = 1.0) -> Reply:
-        """The full answer for one intent, with its related intents as buttons."""
+        """The full answer for one intent, with its related intents as buttons (small talk —
+        "thx", "hi" — gets just its short answer, no title or citation)."""
         intent = self.catalogue.by_id[intent_id]
         langs = _langs(mode)
-        html = "\n\n".join(self._answer_block(intent, lang) for lang in langs)
+        chat = intent.category == SMALLTALK
+        html = "\n\n".join(
+            intent.answer.get(lang) if chat else self._answer_block(intent, lang) for lang in langs
+        )
         primary = langs[0]
         buttons = tuple(
             Button(self.catalogue.by_id[rid].title.get(primary), intent_id=rid)
@@ -86,7 +96,7 @@ class Renderer:
             intent_id=intent.id,
             score=score,
             title=intent.title.get(primary),
-            text=to_plain_text(html) + f"\n{self.catalogue.article.url}",
+            text=to_plain_text(html) + ("" if chat else f"\n{self.catalogue.article.url}"),
             html=html,
             body="\n\n".join(to_plain_text(intent.answer.get(lang)) for lang in langs),
             link=self.catalogue.article.url,
@@ -104,6 +114,20 @@ class Renderer:
                 self.intent_reply(match.intent_id, mode, match.score), candidates=candidates
             )
         lang = _langs(mode)[0]
+        if match.reason is not None:
+            offer = tuple(i for i in match.offer if i in self.catalogue.by_id)
+            topic = next((t for t in self.catalogue.not_covered if t.id == match.topic), None)
+            reply = self._message_reply(
+                "none",
+                match.reason,
+                mode,
+                match.score,
+                offer,
+                tuple(Button(self.catalogue.by_id[i].title.get(lang), intent_id=i) for i in offer)
+                or self.topic_buttons(lang),
+                topic.name if topic is not None else None,
+            )
+            return replace(reply, candidates=candidates, reason=match.reason, topic=match.topic)
         if match.status == "suggest":
             ids = tuple(c.intent_id for c in match.candidates)
             reply = self._message_reply(
@@ -133,13 +157,17 @@ class Renderer:
         score: float,
         suggestions: tuple[str, ...],
         buttons: tuple[Button, ...],
+        topic: Text | None = None,
     ) -> Reply:
         langs = _langs(mode)
         blocks = []
         for lang in langs:
             titles = [self.catalogue.by_id[i].title.get(lang) for i in suggestions]
+            message = self.catalogue.texts[key].get(lang)
+            if topic is not None:
+                message = message.replace("{topic}", topic.get(lang))
             lines = [
-                escape(self.catalogue.texts[key].get(lang)),
+                escape(message),
                 *(f"• {escape(t)}" for t in titles),
             ]
             blocks.append("\n".join(lines))
