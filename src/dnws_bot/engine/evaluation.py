@@ -19,8 +19,14 @@ from typing import Any
 
 import yaml
 
-from .language import Lang
+from .catalogue import Catalogue, Intent, Problem
+from .language import LANGS, Lang
 from .matching import MatchResult
+
+# `dnws-bot validate`: each intent's own paraphrases must come back as its answer. Today's floor
+# per intent (rounded down from the shipped catalogue); --strict demands every paraphrase.
+# issue 8 target: 1.0
+MIN_OWN_PARAPHRASES_ANSWERED = 0.80
 
 
 @dataclass(frozen=True)
@@ -164,3 +170,53 @@ def format_report(report: Report, show_misses: int = 0) -> str:
                 f"  [{case.lang}] {case.question!r} want={case.intent} got={result.status} {top}"
             )
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ParaphraseMiss:
+    """A paraphrase that does not come back as its own intent's answer, located in its file."""
+
+    intent: Intent
+    paraphrase: str
+    line: int
+    result: MatchResult
+
+    def problem(self) -> Problem:
+        top = ", ".join(f"{c.intent_id}:{c.score:.2f}" for c in self.result.candidates[:2])
+        got = self.result.reason or self.result.status
+        message = f"paraphrase {self.paraphrase!r} comes back as {got} ({top or 'no candidate'})"
+        return Problem(self.intent.file, self.line, self.intent.id, message)
+
+
+def _paraphrase_line(lines: list[str], start: int, paraphrase: str) -> int:
+    """The first line at or after the intent's own that holds the paraphrase."""
+    for number in range(max(start, 1), len(lines) + 1):
+        if paraphrase in lines[number - 1]:
+            return number
+    return start
+
+
+def own_paraphrase_misses(
+    catalogue: Catalogue, match: Callable[[str], MatchResult]
+) -> tuple[list[ParaphraseMiss], dict[str, float]]:
+    """Every paraphrase whose match is not `answer` with its own intent, and each intent's share
+    of paraphrases that do come back."""
+    misses: list[ParaphraseMiss] = []
+    shares: dict[str, float] = {}
+    files: dict[str, list[str]] = {}
+    for intent in catalogue.intents:
+        total = missed = 0
+        for lang in LANGS:
+            for paraphrase in intent.paraphrases[lang]:
+                total += 1
+                result = match(paraphrase)
+                if result.status == "answer" and result.intent_id == intent.id:
+                    continue
+                missed += 1
+                if intent.file not in files:
+                    path = catalogue.directory / intent.file
+                    files[intent.file] = path.read_text(encoding="utf-8").splitlines()
+                line = _paraphrase_line(files[intent.file], intent.line, paraphrase)
+                misses.append(ParaphraseMiss(intent, paraphrase, line, result))
+        shares[intent.id] = (total - missed) / total if total else 1.0
+    return misses, shares
