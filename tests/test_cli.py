@@ -352,13 +352,18 @@ def test_missing_intents_directory_from_the_environment(
 
 
 def test_eval_prints_per_language_and_out_of_scope_lines() -> None:
-    """`eval` prints a line per language and an out-of-scope summary, and exits 0."""
+    """`eval` prints per language, per style and language, out-of-scope, near-domain and
+    two-turn lines, and exits 0."""
     result = run_cli(["eval", str(EVAL_FILE)])
     out = result.stdout.decode("utf-8")
     assert result.returncode == 0, result.stderr.decode()
     for lang in ("ja", "en", "all"):
         assert re.search(rf"^{lang}\s+\d+\s+[\d.]+%", out, re.M), out
-    assert re.search(r"^out-of-scope\s+n=\d+\s+rejected [\d.]+%", out, re.M), out
+    assert re.search(r"^ime\s+ja\s+\d+\s+[\d.]+%", out, re.M), out
+    assert re.search(r"^en_typo\s+en\s+\d+\s+[\d.]+%", out, re.M), out
+    for name in ("out-of-scope", "near-domain"):
+        assert re.search(rf"^{name}\s+\d+\s+rejected\s+[\d.]+%", out, re.M), out
+    assert re.search(r"^two-turn\s+n\s+right", out, re.M), out
 
 
 def test_eval_of_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:

@@ -91,7 +91,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     """Load and check the catalogue, then ask it its own paraphrases: an intent that its own
     wording does not reach (e.g. words naming no concept of aliases.yaml) fails."""
-    from .engine.evaluation import MIN_OWN_PARAPHRASES_ANSWERED, own_paraphrase_misses
+    from .engine.selfcheck import MIN_OWN_PARAPHRASES_ANSWERED, own_paraphrase_misses
 
     engine = _load_engine(args)  # raises CatalogueError with every problem
     catalogue = engine.catalogue
