@@ -36,6 +36,11 @@ MIN_TOP3 = 0.98
 MIN_FOLLOWUPS = 40
 MIN_CASES, MIN_OOS, MIN_NEAR_DOMAIN = 350, 60, 60
 MIN_PER_INTENT = {"ja": 5, "en": 4}
+# Issue 8: fresh questions in the styles the old set under-represented, and near-domain ones.
+NEW_STYLES = {
+    "ja": ({"ime", "hiragana_spaced", "katakana_slip", "polite_long"}, 100),
+    "en": ({"en_long", "en_typo", "en_casual"}, 40),
+}
 
 
 @pytest.fixture(scope="session")
@@ -122,6 +127,14 @@ def test_eval_set_has_enough_out_of_scope_questions(cases: list[Case]) -> None:
     """At least 60 eval questions are out of scope, and 60 more near-domain."""
     assert sum(case.intent is None and case.topic is None for case in cases) >= MIN_OOS
     assert sum(case.topic is not None for case in cases) >= MIN_NEAR_DOMAIN
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_eval_set_covers_the_styles_people_type(cases: list[Case], lang: str) -> None:
+    """The eval set holds enough questions in the issue-8 styles and near-domain ones, per language."""
+    styles, minimum = NEW_STYLES[lang]
+    assert sum(case.lang == lang and case.style in styles for case in cases) >= minimum
+    assert sum(case.lang == lang and case.topic is not None for case in cases) >= 30
 
 
 def test_near_domain_topics_and_reasons_are_known(engine: Engine, cases: list[Case]) -> None:

@@ -164,7 +164,8 @@ def evaluate(cases: Iterable[Case], match: Callable[[str, str | None], MatchResu
         if case.intent is None:
             if case.topic is not None:
                 rejected = _reject(report.near[case.lang], result, "not_covered")
-                report.near_missed_topics[case.topic] += not rejected
+                if not rejected:
+                    report.near_missed_topics[case.topic] += 1
             elif case.context:
                 rejected = result.status != "answer"
                 tally = report.two_turn[case.lang]
