@@ -218,6 +218,32 @@ def test_ask_never_imports_telegram() -> None:
     assert result.stderr.decode().split() == ["0", "False"]
 
 
+# Modules `ask` must not import when the compiled cache hits: the YAML parser, the event loop,
+# the Bot API client, the database, the curator report.
+_HEAVY = ("yaml", "asyncio", "telegram", "sqlite3", "dnws_bot.store", "dnws_bot.report")
+_IMPORTS_PROBE = """
+import sys
+from dnws_bot import cli
+code = cli.main(["ask", "--json", "DNWSとは"])
+heavy = sorted({m.split(".")[0] if not m.startswith("dnws_bot") else m for m in sys.modules
+                if any(m == h or m.startswith(h + ".") for h in sys.argv[1:])})
+print(code, *heavy, file=sys.stderr)
+"""
+
+
+def test_ask_on_a_cache_hit_imports_nothing_heavy() -> None:
+    """With the engine cached, `ask` answers without importing YAML, asyncio, telegram or the
+    store (the same probe on a cache miss does import yaml, so the check can fail)."""
+    probe = [sys.executable, "-c", _IMPORTS_PROBE, *_HEAVY]
+    miss = subprocess.run(
+        probe, capture_output=True, env={**_env(), "DNWS_NO_CACHE": "1"}, timeout=60, check=False
+    )
+    assert miss.stderr.decode().split() == ["0", "yaml"], miss.stderr.decode()
+    assert run_cli(["ask", "hello"]).returncode == 0  # the cache is written
+    hit = subprocess.run(probe, capture_output=True, env=_env(), timeout=60, check=False)
+    assert hit.stderr.decode().split() == ["0"], hit.stderr.decode()
+
+
 def test_main_leaves_stdout_usable() -> None:
     """Calling cli.main in-process does not close the caller's stdout."""
     probe = 'from dnws_bot import cli\ncli.main(["ask", "--json", "hi"])\nprint("still open")\n'
@@ -359,3 +385,45 @@ def _env() -> dict[str, str]:
 def _eval_cases() -> list[dict[str, Any]]:
     cases: list[dict[str, Any]] = yaml.safe_load(EVAL_FILE.read_text(encoding="utf-8"))["cases"]
     return cases
+
+
+# --- the argument fast path of `ask` ----------------------------------------------------------
+
+PLAIN_ASKS = [
+    ["ask", "x"],
+    ["ask", "--json", "what", "is", "dnws"],
+    ["ask", "--lang", "ja", "--json", "x"],
+    ["--intents", "somewhere", "ask", "-"],
+    ["ask", "--json", "--lang", "both", "--json", "q"],
+    ["ask", "--lang", "en", "--lang", "ja", "q"],
+]
+OTHER_ARGVS = [
+    ["ask"],
+    ["ask", "--json"],
+    ["ask", "-h"],
+    ["ask", "--lang", "fr", "x"],
+    ["ask", "--lang=ja", "x"],
+    ["ask", "x", "--json"],
+    ["ask", "-1"],
+    ["ask", "--js", "x"],
+    ["validate"],
+    ["--intents", "ask"],
+]
+
+
+@pytest.mark.parametrize("argv", PLAIN_ASKS, ids=" ".join)
+def test_quick_ask_parses_plain_asks_exactly_like_argparse(argv: list[str]) -> None:
+    """For the plain shapes of `ask`, the fast path gives argparse's own result."""
+    from dnws_bot import cli
+
+    quick = cli.quick_ask(argv)
+    assert quick is not None
+    assert vars(quick) == vars(cli.build_parser().parse_args(argv))
+
+
+@pytest.mark.parametrize("argv", OTHER_ARGVS, ids=" ".join)
+def test_quick_ask_leaves_everything_else_to_argparse(argv: list[str]) -> None:
+    """Help, errors, other spellings and other commands go through argparse."""
+    from dnws_bot import cli
+
+    assert cli.quick_ask(argv) is None

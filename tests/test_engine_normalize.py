@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dnws_bot.engine.language import detect_language, parse_lang
+from dnws_bot.engine.language import detect_language
 from dnws_bot.engine.normalize import MAX_QUESTION_CHARS, normalize
 
 
@@ -145,18 +145,3 @@ def test_any_japanese_character_means_japanese(text: str) -> None:
 def test_text_without_japanese_script_means_english(text: str) -> None:
     """Latin, digits, full-width Latin, emoji, other scripts or nothing at all mean English."""
     assert detect_language(text) == "en"
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [("ja", "ja"), ("JA", "ja"), (" en ", "en"), ("En\n", "en")],
-)
-def test_parse_lang_accepts_supported_codes_loosely(value: str, expected: str) -> None:
-    """Language codes are accepted whatever their case and surrounding whitespace."""
-    assert parse_lang(value) == expected
-
-
-@pytest.mark.parametrize("value", [None, "", "both", "fr", "jp", "english", "j a"])
-def test_parse_lang_rejects_anything_else(value: str | None) -> None:
-    """Unsupported or missing language codes give None rather than a guess."""
-    assert parse_lang(value) is None

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dnws_bot import cli
+from dnws_bot import cli, cli_commands
 from dnws_bot.engine import MatchResult
 from dnws_bot.engine.language import Lang
 from dnws_bot.engine.matching import Candidate
@@ -180,7 +180,7 @@ def test_cli_commands(
     db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`report` and `export-unanswered` read --db and print UTF-8; a missing file exits 2."""
-    monkeypatch.setattr(cli, "_load_engine", lambda args: FakeEngine())
+    monkeypatch.setattr(cli_commands, "_load_engine", lambda args: FakeEngine())
     assert _run(["report", "--db", str(db_path), "--format", "json", "--since", "30"]) == 0
     assert json.loads(capsys.readouterr().out)["unanswered_total"] == 8
     assert _run(["export-unanswered", "--format", "yaml", "--db", str(db_path)]) == 0

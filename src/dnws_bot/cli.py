@@ -1,139 +1,41 @@
-"""Command line: the core raises its own errors; only this module turns them into messages and
-exit codes (0 ok, 1 a check failed, 2 unusable input or configuration).
+"""Command line: the `dnws-bot` program's arguments (cli_commands.py does the work); the core
+raises its own errors, and only this module turns them into messages and exit codes (0 ok,
+1 a check failed, 2 unusable input or configuration).
 
-`ask` is on the hot path of the product check, so nothing here imports telegram at module level.
+`ask` is on the hot path of the product check: its plain shapes skip argparse (quick_ask), and
+nothing here imports telegram, the store or YAML at module level.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import gc
 import sys
 from collections.abc import Sequence
-from pathlib import Path
-from typing import IO, Any
 
-from .engine import CatalogueError, Engine, Reply
-from .settings import Settings, SettingsError
+# The engine's modules create many objects and no garbage: no collection while they import.
+_collecting = gc.isenabled()
+gc.disable()
+from .cli_commands import (  # noqa: E402
+    EXIT_OK,
+    EXIT_USAGE,
+    cmd_ask,
+    cmd_chat,
+    cmd_eval,
+    cmd_export_unanswered,
+    cmd_healthcheck,
+    cmd_map,
+    cmd_report,
+    cmd_run,
+    cmd_validate,
+)
+from .engine import ANSWER_MODES, LANGS, CatalogueError  # noqa: E402
+from .settings import SettingsError  # noqa: E402
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+if _collecting:
+    gc.enable()
+
 DEFAULT_SINCE_DAYS = 30.0  # how far back `report` and `export-unanswered` look
-
-
-def reply_json(reply: Reply) -> dict[str, Any]:
-    """The stable JSON contract of `dnws-bot ask --json`."""
-    return {
-        "status": reply.status,
-        "intent": reply.intent_id,
-        "score": round(reply.score, 4),
-        "lang": reply.lang,
-        "title": reply.title,
-        "answer": reply.body,
-        "html": reply.html,
-        "link": reply.link,
-        "section": reply.section,
-        "suggestions": list(reply.suggestions),
-    }
-
-
-def _load_engine(args: argparse.Namespace) -> Engine:
-    settings = Settings.from_env()
-    directory = Path(args.intents) if args.intents else settings.intents_dir
-    return Engine.load(directory, cache_dir=settings.cache_dir)
-
-
-def _utf8_lines(stream: Any) -> IO[str]:
-    """Read stdin as UTF-8 no matter the locale; undecodable bytes become U+FFFD, not a crash.
-
-    A second handle on the same descriptor (closefd=False), so sys.stdin stays usable.
-    """
-    return open(stream.fileno(), encoding="utf-8", errors="replace", closefd=False)
-
-
-def cmd_ask(args: argparse.Namespace) -> int:
-    engine = _load_engine(args)
-    sys.stdout.flush()
-    # UTF-8 whatever the locale, on the same descriptor; closing it never closes sys.stdout.
-    out = open(sys.stdout.fileno(), "w", encoding="utf-8", closefd=False, buffering=1)  # noqa: SIM115
-    if args.question == ["-"]:
-        for line in _utf8_lines(sys.stdin):
-            reply = engine.answer(line.rstrip("\r\n"), args.lang)
-            out.write(json.dumps(reply_json(reply), ensure_ascii=False) + "\n")
-        out.flush()
-        return EXIT_OK
-    reply = engine.answer(" ".join(args.question), args.lang)
-    if args.json:
-        out.write(json.dumps(reply_json(reply), ensure_ascii=False) + "\n")
-    else:
-        out.write(reply.text + "\n")
-        for button in reply.buttons:
-            out.write(f"  → {button.label}\n")
-    out.flush()
-    return EXIT_OK
-
-
-def cmd_chat(args: argparse.Namespace) -> int:
-    from .console import ConsoleChat
-
-    ConsoleChat(_load_engine(args)).run()
-    return EXIT_OK
-
-
-def cmd_validate(args: argparse.Namespace) -> int:
-    engine = _load_engine(args)  # raises CatalogueError with every problem
-    catalogue = engine.catalogue
-    print(
-        f"ok: {len(catalogue.intents)} intents in {len(catalogue.categories)} files, "
-        f"{sum(len(i.paraphrases['ja']) + len(i.paraphrases['en']) for i in catalogue.intents)} "
-        f"paraphrases, catalogue version {catalogue.version} ({catalogue.directory})"
-    )
-    return EXIT_OK
-
-
-def cmd_eval(args: argparse.Namespace) -> int:
-    from .engine.evaluation import evaluate, format_report, load_cases
-
-    engine = _load_engine(args)
-    try:
-        cases = load_cases(Path(args.file))
-    except (OSError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    report = evaluate(cases, lambda q, previous: engine.match(q, None, previous))
-    print(format_report(report, show_misses=args.misses))
-    return EXIT_OK
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    from .telegram.runner import run_bot
-
-    return run_bot(args)
-
-
-def cmd_healthcheck(args: argparse.Namespace) -> int:
-    """Exit 0 when the running bot's heartbeat is fresh and the catalogue loads (for containers)."""
-    from .store import heartbeat_age
-
-    settings = Settings.from_env()
-    Engine.load(settings.intents_dir, cache_dir=settings.cache_dir)  # CatalogueError → exit 2
-    age = heartbeat_age(settings.db_path)
-    if age is None:
-        print(f"unhealthy: no heartbeat beside {settings.db_path}", file=sys.stderr)
-        return EXIT_FAILED
-    if age > args.max_age:
-        print(
-            f"unhealthy: last heartbeat {age:.0f}s ago (limit {args.max_age:.0f}s)", file=sys.stderr
-        )
-        return EXIT_FAILED
-    print(f"ok: heartbeat {age:.0f}s ago")
-    return EXIT_OK
-
-
-def cmd_map(args: argparse.Namespace) -> int:
-    """The article at a glance, in the terminal."""
-    for line in _load_engine(args).map_lines(args.lang):
-        print(f"{line.text}  [{line.intent_id}]")
-    return EXIT_OK
 
 
 def _days(raw: str) -> float:
@@ -144,40 +46,6 @@ def _days(raw: str) -> float:
     if value <= 0:
         raise argparse.ArgumentTypeError("--since must be positive")
     return value
-
-
-def _db_path(args: argparse.Namespace) -> Path:
-    return Path(args.db) if args.db else Settings.from_env().db_path
-
-
-def _write(text: str) -> None:
-    """UTF-8 whatever the locale: questions and the 👍/👎 columns are not ASCII."""
-    sys.stdout.buffer.write(text.encode("utf-8"))
-    sys.stdout.buffer.flush()
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    from .report import ReportError, build_report, format_text, to_json
-
-    engine = _load_engine(args)
-    try:
-        report = build_report(_db_path(args), engine, args.since)
-    except ReportError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    _write(format_text(report) if args.format == "text" else to_json(report))
-    return EXIT_OK
-
-
-def cmd_export_unanswered(args: argparse.Namespace) -> int:
-    from .report import ReportError, export_unanswered
-
-    try:
-        _write(export_unanswered(_db_path(args), args.format, args.since))
-    except ReportError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    return EXIT_OK
 
 
 def _store_options(parser: argparse.ArgumentParser) -> None:
@@ -201,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     ask = sub.add_parser("ask", help="answer one question (or '-' for one per stdin line)")
-    ask.add_argument("--lang", choices=["ja", "en", "both"], help="force the answer language")
+    ask.add_argument("--lang", choices=ANSWER_MODES, help="force the answer language")
     ask.add_argument("--json", action="store_true", help="print the JSON contract")
     ask.add_argument("question", nargs="+", help="the question, or - to read stdin")
     ask.set_defaults(func=cmd_ask)
@@ -229,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     health.set_defaults(func=cmd_healthcheck)
 
     article_map = sub.add_parser("map", help="the article's structure")
-    article_map.add_argument("--lang", choices=["ja", "en"], default="en")
+    article_map.add_argument("--lang", choices=LANGS, default="en")
     article_map.set_defaults(func=cmd_map)
 
     report = sub.add_parser("report", help="curator report from the bot's database")
@@ -246,8 +114,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def quick_ask(argv: Sequence[str]) -> argparse.Namespace | None:
+    """`ask`'s arguments without argparse, for the plain shapes only: [--intents DIR] ask
+    [--json] [--lang MODE] WORDS... Anything else (help, `--lang=x`, a word starting with "-",
+    an error) returns None and goes through the full parser; the result is the same either way
+    (argparse's gettext lookups cost `ask` more than its answer does)."""
+    args = argparse.Namespace(intents=None, command="ask", lang=None, json=False, func=cmd_ask)
+    rest = list(argv)
+    if rest[:1] == ["--intents"] and len(rest) > 1 and not rest[1].startswith("-"):
+        args.intents, rest = rest[1], rest[2:]
+    if rest[:1] != ["ask"]:
+        return None
+    rest = rest[1:]
+    while rest and rest[0] in ("--json", "--lang"):
+        if rest[0] == "--json":
+            args.json, rest = True, rest[1:]
+        elif len(rest) > 1 and rest[1] in ANSWER_MODES:
+            args.lang, rest = rest[1], rest[2:]
+        else:
+            return None
+    if not rest or any(word.startswith("-") and word != "-" for word in rest):
+        return None
+    args.question = rest
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = quick_ask(argv) or build_parser().parse_args(argv)
     try:
         code: int = args.func(args)
     except CatalogueError as exc:

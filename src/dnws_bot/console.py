@@ -140,7 +140,7 @@ class ConsoleChat:
             if choice in LANG_MODES:
                 self.mode = as_mode(choice)  # "auto": follow each question's script
             else:
-                self.say("/lang ja | en | both | auto")
+                self.say("/lang " + " | ".join(LANG_MODES))
                 return
             self.say(f"lang: {choice}")
         else:

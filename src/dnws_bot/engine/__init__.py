@@ -9,21 +9,36 @@ from __future__ import annotations
 
 import gc
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .cache import EngineCache
 from .catalogue import Catalogue, CatalogueError, Problem, QuizQuestion, Term, Text
 from .features import Question
-from .followup import Cues, resolve_followup
 from .html_subset import MAX_MESSAGE_CHARS, escape, html_problems, telegram_length
-from .language import LANG_MODES, LANGS, Lang, LangChoice, LangMode, as_mode, detect_language
+from .language import (
+    ANSWER_MODES,
+    LANG_MODES,
+    LANGS,
+    Lang,
+    LangChoice,
+    LangMode,
+    as_mode,
+    detect_language,
+)
 from .matching import Candidate, Matcher, MatchResult, MatchSettings
-from .normalize import normalize
+from .normalize import normalize, normalize_content
 from .replies import Button, Renderer, Reply
 from .snapshot import SnapshotError, engine_from_data, engine_to_data
 from .study import MapLine, map_lines, pick_question
 
+if TYPE_CHECKING:
+    from .followup import Cues
+
 __all__ = [
+    "ANSWER_MODES",
+    "LANGS",
     "LANG_MODES",
     "Button",
     "Catalogue",
@@ -62,11 +77,18 @@ class Engine:
     catalogue: Catalogue
     matcher: Matcher
     renderer: Renderer
-    cues: Cues
+
+    @cached_property
+    def cues(self) -> Cues:
+        """Follow-up cues, prepared on the first question that has a previous answer."""
+        from .followup import Cues  # `dnws-bot ask` never has a previous answer
+
+        return Cues(self.catalogue)
 
     @classmethod
     def from_catalogue(cls, catalogue: Catalogue, settings: MatchSettings | None = None) -> Engine:
         engine = cls._assemble(catalogue, Matcher(catalogue, settings))
+        normalize_content.cache_clear()  # memoised for the build only
         problems = engine.render_problems()
         if problems:
             raise CatalogueError(problems)
@@ -74,7 +96,7 @@ class Engine:
 
     @classmethod
     def _assemble(cls, catalogue: Catalogue, matcher: Matcher) -> Engine:
-        return cls(catalogue, matcher, Renderer(catalogue), Cues(catalogue))
+        return cls(catalogue, matcher, Renderer(catalogue))
 
     @classmethod
     def load(
@@ -105,7 +127,8 @@ class Engine:
 
     @classmethod
     def _from_cache(cls, cache: EngineCache) -> Engine | None:
-        # Hundreds of thousands of small objects at once: the collector would only rescan them.
+        # Hundreds of thousands of long-lived objects at once, and no garbage: the collector
+        # would only rescan them while they load, so it is paused.
         enabled = gc.isenabled()
         gc.disable()
         try:
@@ -137,6 +160,8 @@ class Engine:
         asked = question if isinstance(question, Question) else self.matcher.question(question)
         standalone = self.matcher.match(asked, lang)
         if previous is not None:
+            from .followup import resolve_followup
+
             intent_id = resolve_followup(asked, previous, self.matcher, self.cues, standalone)
             if intent_id is not None:
                 return MatchResult("answer", standalone.lang, (Candidate(intent_id, 1.0),))
@@ -159,7 +184,7 @@ class Engine:
         """Check every rendered answer the way Telegram would (HTML and length)."""
         problems: list[Problem] = []
         for intent in self.catalogue.intents:
-            for mode in ("ja", "en", "both"):
+            for mode in ANSWER_MODES:
                 reply = self.renderer.intent_reply(intent.id, mode)
                 where = (intent.file, intent.line, intent.id)
                 for problem in html_problems(reply.html):

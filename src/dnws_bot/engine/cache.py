@@ -24,19 +24,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import logging
 import os
-import secrets
 import stat
 import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 from .source import content_hash
 
-log = logging.getLogger(__name__)
+# logging, secrets and tempfile are imported where used: a cache hit, every `dnws-bot ask`, needs
+# none of them.
 
 _ENGINE_DIR = Path(__file__).resolve().parent
 MAGIC = b"dnws-bot engine cache 1\n"
@@ -50,8 +47,8 @@ _warned: set[str] = set()
 
 
 def engine_version() -> str:
-    """SHA-256 of the Python version and every engine source file: the code that built it."""
-    digest = hashlib.sha256(sys.version.encode())
+    """SHA-256 of the Python version, the byte order and every engine source file."""
+    digest = hashlib.sha256(f"{sys.version} {sys.byteorder}".encode())
     for path in sorted(_ENGINE_DIR.glob("*.py")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -61,8 +58,10 @@ def engine_version() -> str:
 def _ignore(path: Path, why: str) -> None:
     """One log line per ignored path and process."""
     if str(path) not in _warned:
+        import logging
+
         _warned.add(str(path))
-        log.warning("engine cache: ignoring %s (%s)", path, why)
+        logging.getLogger(__name__).warning("engine cache: ignoring %s (%s)", path, why)
 
 
 def _untrusted(info: os.stat_result, secret: bool = False) -> str | None:
@@ -152,6 +151,9 @@ class EngineCache:
 
     def _secret(self) -> bytes | None:
         """The directory's authentication key, created on first use (0600, never replaced)."""
+        import secrets
+        import tempfile
+
         path = self.directory / KEY_FILE
         secret = self._read_trusted(path, secret=True)
         if secret is not None or path.exists():
@@ -169,6 +171,9 @@ class EngineCache:
 
     def write(self, snapshot: Any) -> None:
         """Store a snapshot atomically, then prune; an unusable directory is not an error."""
+        import logging
+        import tempfile
+
         try:
             if not self.directory.exists():
                 self.directory.mkdir(mode=0o700, parents=True)
@@ -184,11 +189,13 @@ class EngineCache:
             os.replace(temp, self.path)
             self.prune()
         except OSError as exc:
-            log.debug("engine cache: not written (%s)", exc)
+            logging.getLogger(__name__).debug("engine cache: not written (%s)", exc)
 
     def prune(self) -> None:
         """Keep this entry and the newest other one; drop older entries, old pickles, stale
         temporary files. Only files the current user owns are touched."""
+        import time
+
         entries: list[tuple[float, Path]] = []
         now = time.time()
         for path in self.directory.iterdir():

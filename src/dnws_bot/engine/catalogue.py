@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .language import Lang
-from .normalize import normalize
+from .normalize import normalize, normalize_content
 
 
 @dataclass(frozen=True)
@@ -139,12 +140,14 @@ class StudyContent:
     quiz: tuple[QuizQuestion, ...]
     terms: tuple[Term, ...]
     article_map: tuple[MapEntry, ...]
-    # Each term's forms in comparison form, computed once (answers are scanned on every reply).
-    _forms: tuple[tuple[Term, frozenset[str]], ...] = field(init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        forms = tuple((t, frozenset(normalize(f) for f in t.forms) - {""}) for t in self.terms)
-        object.__setattr__(self, "_forms", forms)
+    @cached_property
+    def _forms(self) -> tuple[tuple[Term, frozenset[str]], ...]:
+        """Each term's forms in comparison form, computed once, on first use (answers are
+        scanned on every Telegram reply; `dnws-bot ask` never needs them)."""
+        return tuple(
+            (t, frozenset(normalize_content(f) for f in t.forms) - {""}) for t in self.terms
+        )
 
     def term(self, query: str) -> Term | None:
         """The term whose id or any form matches the query (normalised), if one does."""

@@ -17,7 +17,7 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from .normalize import normalize
+from .normalize import normalize_content
 
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
 
@@ -50,7 +50,7 @@ class ConceptIndex:
         self._other: dict[str, str] = {}
         for concept, forms in groups.items():
             for form in forms:
-                key = normalize(form)
+                key = normalize_content(form)
                 if not key:
                     continue
                 if all(_is_latin(ch) or ch == " " for ch in key):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from .catalogue import Aliases
 from .concepts import ConceptIndex, latin_words
 from .language import LANGS, Lang, detect_language
-from .normalize import normalize
+from .normalize import normalize, normalize_content
 
 _JAPANESE_RUN = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]+")
 _KANJI_FLOOR = "\u3400"  # CJK ideographs sort above every kana
@@ -87,7 +87,7 @@ def concept_groups(aliases: Aliases) -> dict[str, tuple[str, ...]]:
 
 def filler_forms(aliases: Aliases) -> list[str]:
     """Filler phrases in comparison form, longest first."""
-    forms = {normalize(f) for lang in LANGS for f in aliases.fillers[lang]}
+    forms = {normalize_content(f) for lang in LANGS for f in aliases.fillers[lang]}
     return sorted(sorted(forms - {""}), key=len, reverse=True)
 
 

@@ -13,7 +13,7 @@ from .catalogue import Catalogue, Intent
 from .concepts import latin_words
 from .features import Question
 from .matching import Matcher, MatchResult
-from .normalize import normalize
+from .normalize import normalize_content
 
 # Longest text still read as a follow-up: a few words, never a full question.
 MAX_FOLLOWUP_CHARS = 24
@@ -37,12 +37,14 @@ class Cues:
 
     def __init__(self, catalogue: Catalogue) -> None:
         forms = {
-            (normalize(form), cue)
+            (normalize_content(form), cue)
             for cue, items in catalogue.aliases.followups.items()
             for form in items
         }
         self.forms = sorted((pair for pair in forms if pair[0]), key=lambda p: -len(p[0]))
-        fillers = {normalize(f) for lang in ("ja", "en") for f in catalogue.aliases.fillers[lang]}
+        fillers = {
+            normalize_content(f) for lang in ("ja", "en") for f in catalogue.aliases.fillers[lang]
+        }
         self.ja_fillers = sorted(
             (f for f in fillers if f and not f.isascii()), key=len, reverse=True
         )

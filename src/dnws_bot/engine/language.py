@@ -6,7 +6,7 @@ Japanese reader asking "DNWSの条件は?" wants Japanese back even though most 
 
 from __future__ import annotations
 
-from typing import Literal, cast, get_args
+from typing import Literal, get_args
 
 from .normalize import is_japanese_char
 
@@ -16,6 +16,7 @@ LANGS: tuple[Lang, ...] = get_args(Lang)
 # How a chat wants its answers: one language, both, or (as a choice only) follow each question.
 LangMode = Literal["ja", "en", "both"]
 LangChoice = Literal["ja", "en", "both", "auto"]
+ANSWER_MODES: tuple[LangMode, ...] = get_args(LangMode)
 LANG_MODES: tuple[LangChoice, ...] = get_args(LangChoice)
 
 
@@ -24,20 +25,9 @@ def detect_language(text: str) -> Lang:
     return "ja" if any(is_japanese_char(ch) for ch in text) else "en"
 
 
-def parse_lang(value: str | None) -> Lang | None:
-    """Return a supported language code for user input like "JA" or " en ", else None."""
-    if value is None:
-        return None
-    cleaned = value.strip().lower()
-    for lang in LANGS:
-        if cleaned == lang:
-            return lang
-    return None
-
-
 def as_mode(value: str | None) -> LangMode | None:
     """A stored language choice as an answer mode; "auto" and anything unknown mean None."""
-    for mode in get_args(LangMode):
+    for mode in ANSWER_MODES:
         if value == mode:
-            return cast(LangMode, mode)
+            return mode
     return None

@@ -18,7 +18,7 @@ from .html_subset import html_problems, to_plain_text
 from .language import LANGS, Lang
 from .loader_study import load_study
 from .loader_support import RESERVED_FILES, read_aliases, read_sections, read_stopwords, read_texts
-from .normalize import normalize
+from .normalize import normalize_content
 from .source import catalogue_version, yaml_files
 from .yamlfile import Checker, line_of, read_yaml
 
@@ -175,7 +175,7 @@ def _cross_checks(
                 report("an intent cannot relate to itself")
         for lang in LANGS:
             for paraphrase in intent.paraphrases[lang]:
-                key = normalize(paraphrase)
+                key = normalize_content(paraphrase)
                 if not key:
                     report(f"paraphrase {paraphrase!r} is empty after normalisation")
                     continue

@@ -12,7 +12,7 @@ from typing import Any
 from .catalogue import MapEntry, Problem, QuizQuestion, StudyContent, Term
 from .language import LANGS, Lang
 from .loader_support import NO_MAP
-from .normalize import normalize
+from .normalize import normalize_content
 from .yamlfile import Checker, line_of, read_yaml
 
 # Telegram's poll limits, and ours for phone-sized explanations.
@@ -103,7 +103,7 @@ def _read_terms(path: Path, intent_ids: set[str], problems: list[Problem]) -> li
         definition = check.text(raw.get("definition"), line, tid, "definition")
         forms = check.string_list(raw.get("forms"), line, tid, "forms")
         for form in forms:
-            key = normalize(form)
+            key = normalize_content(form)
             if key in owners and owners[key] != tid:
                 check.add(line, tid, f"form {form!r} also belongs to {owners[key]}")
             owners.setdefault(key, tid)

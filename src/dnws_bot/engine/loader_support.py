@@ -10,7 +10,7 @@ from typing import Any
 
 from .catalogue import Aliases, Article, Problem, Text
 from .language import LANGS
-from .normalize import normalize
+from .normalize import normalize_content
 from .yamlfile import Checker, line_of, read_yaml
 
 ALIASES_FILE = "aliases.yaml"
@@ -106,7 +106,7 @@ def read_aliases(directory: Path, problems: list[Problem]) -> Aliases:
     for group_name, table in (("concepts", concepts), ("question_words", question_words)):
         for concept, forms in table.items():
             for form in forms:
-                key = normalize(form)
+                key = normalize_content(form)
                 owner = f"{group_name}.{concept}"
                 if not key:
                     check.add(top, None, f"{owner}: form {form!r} is empty")

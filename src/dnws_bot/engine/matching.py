@@ -27,7 +27,7 @@ from .catalogue import Catalogue
 from .concepts import ConceptIndex, latin_words
 from .features import Analysed, Analyser, Question, concept_groups, coverage_units, filler_forms
 from .language import LANGS, Lang
-from .normalize import normalize
+from .normalize import normalize_content
 from .vectors import Postings
 
 Status = Literal["answer", "suggest", "none"]
@@ -103,10 +103,10 @@ def _vocabulary(catalogue: Catalogue) -> set[str]:
     words: set[str] = set()
     for intent in catalogue.intents:
         for text in (*intent.paraphrases["en"], *intent.paraphrases["ja"]):
-            norm = normalize(text)
+            norm = normalize_content(text)
             words.update(norm[s:e] for s, e in latin_words(norm))
         for text in (intent.answer.en, intent.title.en):
-            norm = normalize(text)
+            norm = normalize_content(text)
             words.update(norm[s:e] for s, e in latin_words(norm))
     return words
 
@@ -126,22 +126,26 @@ def build_tables(catalogue: Catalogue, analyser: Analyser, settings: MatchSettin
     known_units: set[str] = set()
     examples: list[list[list[tuple[str, float]]]] = []
     for intent in catalogue.intents:
-        analysed = [analyser.analyse(p) for lang in LANGS for p in intent.paraphrases[lang]]
+        analysed = [
+            analyser.analyse_normalised(normalize_content(p))
+            for lang in LANGS
+            for p in intent.paraphrases[lang]
+        ]
         examples.append([_nb_features(a, settings.nb_gram_weight) for a in analysed])
         n = len(analysed)
         concept_share.append(vectors.shares((a.features for a in analysed), n))
         for keyword in intent.keywords:
-            for concept in analyser.analyse(keyword).concepts:
+            for concept in analyser.analyse_normalised(normalize_content(keyword)).concepts:
                 concept_share[-1][concept] = 1.0
         gram_share.append(vectors.shares((a.grams for a in analysed), n))
         contents.append([a.content for a in analysed if a.content])
         for text in (intent.answer.ja, intent.answer.en, intent.title.ja, intent.title.en):
-            known_units.update(coverage_units(normalize(text), stop))
+            known_units.update(coverage_units(normalize_content(text), stop))
         for a in analysed:
             known_units.update(a.coverage_units)
     for forms in catalogue.aliases.concepts.values():
         for form in forms:
-            known_units.update(coverage_units(normalize(form), stop))
+            known_units.update(coverage_units(normalize_content(form), stop))
     count = len(catalogue.intents)
     concept_idf = vectors.idf(concept_share, count)
     for feature in concept_idf:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 # Longest question we look at: enough for any real question, and it bounds the work a
 # 10,000-character paste can cause.
@@ -53,6 +54,14 @@ def normalize(text: str) -> str:
     text = _LOOSE_JOINERS.sub(" ", _NOT_WORD.sub(" ", text))
     text = _POSSESSIVE.sub("", text).replace("'", "").replace("-", " ")
     return _SPACES.sub(" ", text).strip()[:MAX_QUESTION_CHARS]
+
+
+@cache
+def normalize_content(text: str) -> str:
+    """`normalize`, memoised, for catalogue text only: building an engine compares the same
+    paraphrase or alias several times. Never for user input (the memo is unbounded); building
+    clears it (`normalize_content.cache_clear()`) once the engine is built."""
+    return normalize(text)
 
 
 def is_japanese_char(ch: str) -> bool:

@@ -5,11 +5,14 @@ The map is drawn here once; the console, Telegram's /map and `dnws-bot map` only
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .catalogue import Catalogue, QuizQuestion
 from .language import Lang
+
+if TYPE_CHECKING:
+    import random
 
 
 def pick_question(

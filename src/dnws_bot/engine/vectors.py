@@ -8,44 +8,53 @@ from __future__ import annotations
 
 import base64
 import math
-import struct
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-
-_PAIR = struct.Struct("<id")  # intent index, weight: 12 bytes, the float exactly as computed
 
 
 class Postings:
     """For each feature, the (intent index, weight) pairs that carry it.
 
-    Kept packed (base64 of little-endian int32/float64 pairs, one string per feature) and
-    unpacked only for the features a question has: a restored cache parses a few thousand
-    strings instead of tens of thousands of tiny lists.
+    Kept packed (base64 of the int32 indices then the float64 weights, one string per feature,
+    in this machine's byte order) and unpacked only for the features a question has: a restored
+    cache parses a few thousand strings instead of tens of thousands of tiny lists.
     """
 
     def __init__(self, packed: Mapping[str, str]) -> None:
         self.packed = packed
+        self._unpacked: dict[str, list[tuple[int, float]]] = {}  # at most one per feature
 
     @classmethod
     def of(cls, pairs: Mapping[str, list[tuple[int, float]]]) -> Postings:
-        return cls(
-            {
-                key: base64.b64encode(b"".join(_PAIR.pack(i, w) for i, w in items)).decode()
-                for key, items in pairs.items()
-            }
-        )
+        return cls({key: _pack(items) for key, items in pairs.items()})
 
     def get(self, feature: str) -> list[tuple[int, float]] | None:
+        found = self._unpacked.get(feature)
+        if found is not None:
+            return found
         packed = self.packed.get(feature)
         if packed is None:
             return None
-        return list(_PAIR.iter_unpack(base64.b64decode(packed)))
+        raw = base64.b64decode(packed)
+        split = len(raw) // 12 * 4
+        indices, weights = array("i"), array("d")
+        indices.frombytes(raw[:split])
+        weights.frombytes(raw[split:])
+        found = self._unpacked[feature] = list(zip(indices, weights, strict=True))
+        return found
 
     def __getitem__(self, feature: str) -> list[tuple[int, float]]:
         found = self.get(feature)
         if found is None:
             raise KeyError(feature)
         return found
+
+
+def _pack(items: list[tuple[int, float]]) -> str:
+    indices = array("i", (index for index, _ in items))
+    weights = array("d", (weight for _, weight in items))
+    return base64.b64encode(indices.tobytes() + weights.tobytes()).decode()
 
 
 def shares(sets: Iterable[frozenset[str]], n: int) -> dict[str, float]:

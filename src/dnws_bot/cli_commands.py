@@ -1,0 +1,173 @@
+"""What each `dnws-bot` command does; cli.py parses the command line and calls these.
+
+Each command takes the parsed arguments and returns an exit code (0 ok, 1 a check failed, 2
+unusable input or configuration); errors the core raises are turned into messages by cli.main.
+Nothing here imports telegram, the store or YAML at module level: `ask` needs none of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+from .engine import Engine, Reply
+from .settings import Settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def reply_json(reply: Reply) -> dict[str, Any]:
+    """The stable JSON contract of `dnws-bot ask --json`."""
+    return {
+        "status": reply.status,
+        "intent": reply.intent_id,
+        "score": round(reply.score, 4),
+        "lang": reply.lang,
+        "title": reply.title,
+        "answer": reply.body,
+        "html": reply.html,
+        "link": reply.link,
+        "section": reply.section,
+        "suggestions": list(reply.suggestions),
+    }
+
+
+def _load_engine(args: argparse.Namespace) -> Engine:
+    settings = Settings.from_env()
+    directory = Path(args.intents) if args.intents else settings.intents_dir
+    return Engine.load(directory, cache_dir=settings.cache_dir)
+
+
+def _utf8_lines(stream: Any) -> IO[str]:
+    """Read stdin as UTF-8 no matter the locale; undecodable bytes become U+FFFD, not a crash.
+
+    A second handle on the same descriptor (closefd=False), so sys.stdin stays usable.
+    """
+    return open(stream.fileno(), encoding="utf-8", errors="replace", closefd=False)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    engine = _load_engine(args)
+    # A one-shot process: the engine lives until exit, so the collector need never scan it
+    # again (nor at exit, which is a full collection otherwise).
+    gc.freeze()
+    sys.stdout.flush()
+    # UTF-8 whatever the locale, on the same descriptor; closing it never closes sys.stdout.
+    out = open(sys.stdout.fileno(), "w", encoding="utf-8", closefd=False, buffering=1)  # noqa: SIM115
+    if args.question == ["-"]:
+        for line in _utf8_lines(sys.stdin):
+            reply = engine.answer(line.rstrip("\r\n"), args.lang)
+            out.write(json.dumps(reply_json(reply), ensure_ascii=False) + "\n")
+        out.flush()
+        return EXIT_OK
+    reply = engine.answer(" ".join(args.question), args.lang)
+    if args.json:
+        out.write(json.dumps(reply_json(reply), ensure_ascii=False) + "\n")
+    else:
+        out.write(reply.text + "\n")
+        for button in reply.buttons:
+            out.write(f"  → {button.label}\n")
+    out.flush()
+    return EXIT_OK
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from .console import ConsoleChat
+
+    ConsoleChat(_load_engine(args)).run()
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    engine = _load_engine(args)  # raises CatalogueError with every problem
+    catalogue = engine.catalogue
+    print(
+        f"ok: {len(catalogue.intents)} intents in {len(catalogue.categories)} files, "
+        f"{sum(len(i.paraphrases['ja']) + len(i.paraphrases['en']) for i in catalogue.intents)} "
+        f"paraphrases, catalogue version {catalogue.version} ({catalogue.directory})"
+    )
+    return EXIT_OK
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .engine.evaluation import evaluate, format_report, load_cases
+
+    engine = _load_engine(args)
+    try:
+        cases = load_cases(Path(args.file))
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    report = evaluate(cases, lambda q, previous: engine.match(q, None, previous))
+    print(format_report(report, show_misses=args.misses))
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .telegram.runner import run_bot
+
+    return run_bot(args)
+
+
+def cmd_healthcheck(args: argparse.Namespace) -> int:
+    """Exit 0 when the running bot's heartbeat is fresh and the catalogue loads (for containers)."""
+    from .store import heartbeat_age
+
+    settings = Settings.from_env()
+    Engine.load(settings.intents_dir, cache_dir=settings.cache_dir)  # CatalogueError → exit 2
+    age = heartbeat_age(settings.db_path)
+    if age is None:
+        print(f"unhealthy: no heartbeat beside {settings.db_path}", file=sys.stderr)
+        return EXIT_FAILED
+    if age > args.max_age:
+        print(
+            f"unhealthy: last heartbeat {age:.0f}s ago (limit {args.max_age:.0f}s)", file=sys.stderr
+        )
+        return EXIT_FAILED
+    print(f"ok: heartbeat {age:.0f}s ago")
+    return EXIT_OK
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    """The article at a glance, in the terminal."""
+    for line in _load_engine(args).map_lines(args.lang):
+        print(f"{line.text}  [{line.intent_id}]")
+    return EXIT_OK
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    return Path(args.db) if args.db else Settings.from_env().db_path
+
+
+def _write(text: str) -> None:
+    """UTF-8 whatever the locale: questions and the 👍/👎 columns are not ASCII."""
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.buffer.flush()
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import ReportError, build_report, format_text, to_json
+
+    engine = _load_engine(args)
+    try:
+        report = build_report(_db_path(args), engine, args.since)
+    except ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    _write(format_text(report) if args.format == "text" else to_json(report))
+    return EXIT_OK
+
+
+def cmd_export_unanswered(args: argparse.Namespace) -> int:
+    from .report import ReportError, export_unanswered
+
+    try:
+        _write(export_unanswered(_db_path(args), args.format, args.since))
+    except ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
