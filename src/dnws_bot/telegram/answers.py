@@ -15,6 +15,7 @@ from ..engine import Reply
 from ..store import QuestionRecord
 from .context import ContextKey
 from .keyboards import answer_keyboard
+from .recent import recent
 from .services import services
 from .turns import chat_mode, is_group, turn
 from .update_log import note_outcome
@@ -25,7 +26,10 @@ async def send_reply(
 ) -> Message:
     """Send a rendered reply under `target` (quoted in groups, same forum topic)."""
     keyboard = answer_keyboard(services(context).engine, reply, context.bot.username)
-    return await target.reply_html(reply.html, reply_markup=keyboard, do_quote=quote)
+    sent = await target.reply_html(reply.html, reply_markup=keyboard, do_quote=quote)
+    answered = reply.intent_id if reply.kind == "answer" else None
+    recent(context).remember(sent.chat.id, target.message_id, sent.message_id, answered, reply.lang)
+    return sent
 
 
 async def answer_question(

@@ -13,6 +13,7 @@ from ..engine.html_subset import escape
 from .answers import send_reply
 from .callbacks import intent_from_payload
 from .keyboards import topics_keyboard
+from .profile import add_to_group_in_private
 from .services import services
 from .texts import ui
 from .turns import chat_mode, is_group, turn, user_lang
@@ -40,7 +41,9 @@ async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     hello = greeting.answer.get(lang) if greeting else ""  # catalogue HTML, validated at load
     await message.reply_html(
         f"{hello}\n\n{escape(ui(engine, 'start_hint', lang))}".strip(),
-        reply_markup=topics_keyboard(engine.catalogue, lang),
+        reply_markup=add_to_group_in_private(
+            update, topics_keyboard(engine.catalogue, lang), engine, lang, context.bot.username
+        ),
         do_quote=False,
     )
 
