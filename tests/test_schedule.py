@@ -16,7 +16,7 @@ import pytest
 
 from botapi import BotApiStandIn, Call, updates
 from dnws_bot.engine import Engine
-from dnws_bot.schedule_spec import card_order
+from dnws_bot.schedule_spec import card_order, parse
 from dnws_bot.settings import Settings, SettingsError
 from dnws_bot.store import AsyncStore, Store
 from dnws_bot.telegram.app import ALLOWED_UPDATES, build_application, register_commands
@@ -258,6 +258,12 @@ async def test_a_channel_admin_schedules_the_channel_from_a_private_chat(
     assert await bot.run_due(MONDAY_9AM + 1) == 1
     poll = await bot.sent(CHANNEL, "sendPoll")
     assert poll.params["is_anonymous"] is True
+    bot.api.feed(updates.command(USER + 5, USER + 5, "schedule", "@dnwsdaily card daily 21:00"))
+    assert (await bot.sent(USER + 5)).result["text"].startswith("✅")
+    assert await bot.run_due(MONDAY_9AM + 12 * 3600 + 1) == 1
+    card = await bot.sent(CHANNEL)
+    [[button]] = card.params["reply_markup"]["inline_keyboard"]  # no callback into the channel
+    assert button["url"].startswith(f"https://t.me/{bot.api.bot_user['username']}?start=")
     in_group = texts(shared_engine, "schedule_channel_from_private", lang)
     bot.api.set_member(GROUP, USER, "administrator")
     assert await bot.command(GROUP, "schedule @dnwsdaily card daily 09:00", lang) == in_group
@@ -337,3 +343,26 @@ async def test_a_thumbs_up_on_a_card_is_feedback_on_its_intent(
             await asyncio.sleep(0.05)
         votes = store.feedback_by_intent(1)
     assert [(v.intent_id, v.up, v.down) for v in votes] == [(first, 1, 0)]
+
+
+def test_a_group_that_becomes_a_supergroup_keeps_its_schedules(tmp_path: Path) -> None:
+    """migrate_chat moves schedules to the supergroup's new id."""
+    with Store.open(tmp_path / "bot.sqlite3") as store:
+        spec = parse(["quiz", "daily", "09:00"], "Asia/Tokyo")
+        assert store.add_schedule(-4001, "group", spec, "en", MONDAY_9AM) is not None
+        assert store.migrate_chat(-4001, GROUP)
+        assert store.schedules(-4001) == []
+        [moved] = store.schedules(GROUP)
+        assert (moved.spec, moved.lang, moved.next_run) == (spec, "en", MONDAY_9AM)
+
+
+async def test_the_job_queue_checks_schedules_on_each_tick(bot: Bot) -> None:
+    """One repeating JobQueue job; when it runs it posts what is due by the scheduler's clock."""
+    await bot.command(USER, "schedule quiz daily 09:00")
+    job_queue = bot.application.job_queue
+    [job] = job_queue.get_jobs_by_name("schedules")
+    bot.clock.now = MONDAY_9AM + 1
+    await job.run(bot.application)
+    assert (await bot.sent(USER, "sendPoll")).ok
+    await job.run(bot.application)
+    assert bot.api.count("sendPoll", chat_id=USER) == 1

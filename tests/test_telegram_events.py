@@ -18,6 +18,22 @@ ADD_URL = f"https://t.me/{BOT_USERNAME}?startgroup=start"
 LANGS = ["en", "ja"]
 
 
+async def answer(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture, update: dict[str, Any]
+) -> dict[str, Any]:
+    """Feed a question; return the bot's answer once every handler of the update is done
+    (its one log line is written), so the bot already knows which answer it sent."""
+    fed = bot.feed(update)
+    chat_id = fed["message"]["chat"]["id"]
+    sent = (await bot.reply_to(chat_id)).result
+    needle = f"update={fed['update_id']} "
+    for _ in range(200):
+        if any(r.getMessage().startswith(needle) for r in caplog.records):
+            return sent
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"update {fed['update_id']} was never logged")
+
+
 def buttons(params: dict[str, Any]) -> list[dict[str, Any]]:
     markup = params.get("reply_markup") or {}
     return [b for row in markup.get("inline_keyboard", []) for b in row]
@@ -81,6 +97,20 @@ async def test_added_to_a_group_the_bot_introduces_itself_in_three_lines(
     assert ("質問" in text) == (lang == "ja")
 
 
+@pytest.mark.parametrize("start_first", [False, True])
+async def test_joining_via_the_link_gives_one_intro_not_two(
+    bot: RunningBot, start_first: bool
+) -> None:
+    """The startgroup link brings my_chat_member and "/start start" (either order): one intro."""
+    joined = updates.my_chat_member(GROUP, 2001, bot.api.bot_user, new_status="member")
+    start = updates.command(GROUP, 2001, "start", "start", bot_username=BOT_USERNAME)
+    for update in (start, joined) if start_first else (joined, start):
+        bot.feed(update)
+    intro = (await bot.reply_to(GROUP)).result["text"]
+    assert len(intro.splitlines()) == 3 and "/ask" in intro
+    assert not await bot.quiet()
+
+
 async def test_promotion_or_a_channel_gets_no_intro(bot: RunningBot) -> None:
     """member → administrator is not an arrival; a channel gets no public intro post."""
     bot.feed(
@@ -121,25 +151,32 @@ async def test_start_and_help_offer_add_to_a_study_group_in_private(
     ],
 )
 async def test_an_edited_private_question_edits_its_answer(
-    bot: RunningBot, lang: str, first: str, second: str, intent: str
+    bot: RunningBot,
+    caplog: pytest.LogCaptureFixture,
+    lang: str,
+    first: str,
+    second: str,
+    intent: str,
 ) -> None:
     """Editing a question re-answers it in place (editMessageText), with no new message."""
-    question = bot.feed(updates.private_text(1001, 1001, first, language_code=lang))["message"]
-    answer = await bot.reply_to(1001)
-    bot.feed(updates.edited_message(question, second))
+    update = updates.private_text(1001, 1001, first, language_code=lang)
+    reply = await answer(bot, caplog, update)
+    bot.feed(updates.edited_message(update["message"], second))
     edit = await bot.api.wait_for("editMessageText", timeout=10)
-    assert edit.ok and edit.params["message_id"] == answer.result["message_id"]
+    assert edit.ok and edit.params["message_id"] == reply["message_id"]
     title = bot.engine.catalogue.by_id[intent].title.get(lang)  # type: ignore[arg-type]
-    assert title in bot.api.message(1001, answer.result["message_id"])["text"]
+    assert title in bot.api.message(1001, reply["message_id"])["text"]
     assert buttons(edit.params)  # the new answer's own buttons
     assert not [c for c in await bot.quiet() if c.method == "sendMessage"]
 
 
-async def test_an_edit_that_keeps_the_answer_is_quiet(bot: RunningBot) -> None:
+async def test_an_edit_that_keeps_the_answer_is_quiet(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
     """A typo fixed without changing the answer: Telegram's "not modified" is no error."""
-    question = bot.feed(updates.private_text(1002, 1002, "NPTとは"))["message"]
-    await bot.reply_to(1002)
-    bot.feed(updates.edited_message(question, "NPTとは?"))
+    update = updates.private_text(1002, 1002, "NPTとは")
+    await answer(bot, caplog, update)
+    bot.feed(updates.edited_message(update["message"], "NPTとは?"))
     edit = await bot.api.wait_for("editMessageText", timeout=10)
     assert not edit.ok and "not modified" in (edit.description or "")
     assert not [c for c in await bot.quiet() if c.method == "sendMessage"]
@@ -164,13 +201,15 @@ async def test_an_edited_question_the_bot_never_answered_gets_an_answer(bot: Run
 
 
 @pytest.mark.parametrize("lang", LANGS)
-async def test_an_edited_ask_in_a_group_edits_its_answer(bot: RunningBot, lang: str) -> None:
+async def test_an_edited_ask_in_a_group_edits_its_answer(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture, lang: str
+) -> None:
     """/ask edited in a group: the quoted answer is edited; edited chatter stays ignored."""
-    question = bot.feed(updates.command(GROUP, 2001, "ask", "NPT", language_code=lang))["message"]
-    answer = await bot.reply_to(GROUP)
-    bot.feed(updates.edited_message(question, "/ask P5"))
+    update = updates.command(GROUP, 2001, "ask", "NPT", language_code=lang)
+    reply = await answer(bot, caplog, update)
+    bot.feed(updates.edited_message(update["message"], "/ask P5"))
     edit = await bot.api.wait_for("editMessageText", timeout=10)
-    assert edit.ok and edit.params["message_id"] == answer.result["message_id"]
+    assert edit.ok and edit.params["message_id"] == reply["message_id"]
     assert "P5" in edit.result["text"]
     chatter = bot.feed(updates.group_text(GROUP, 2002, "NPTかな"))["message"]
     bot.feed(updates.edited_message(chatter, "P5かな"))
@@ -183,58 +222,63 @@ async def test_an_edited_ask_in_a_group_edits_its_answer(bot: RunningBot, lang: 
 
 @pytest.mark.parametrize(("lang", "question"), [("ja", "NPTとは"), ("en", "what is the NPT")])
 async def test_thumb_reactions_count_as_feedback_once_per_user(
-    bot: RunningBot, lang: str, question: str
+    bot: RunningBot, caplog: pytest.LogCaptureFixture, lang: str, question: str
 ) -> None:
     """👍 counts; switching to 👎 moves the vote; removing it takes it back; a second user
     counts separately — the same feedback the buttons give."""
-    answer = (await bot.say(question, user_id=1011, language_code=lang)).result
-    bot.feed(updates.message_reaction(answer, 1011, new=["👍"]))
+    reply = await answer(
+        bot, caplog, updates.private_text(1011, 1011, question, language_code=lang)
+    )
+    bot.feed(updates.message_reaction(reply, 1011, new=["👍"]))
     assert await feedback_totals(bot, (1, 0)) == (1, 0)
-    bot.feed(updates.message_reaction(answer, 1011, new=["👎"], old=["👍"]))
+    bot.feed(updates.message_reaction(reply, 1011, new=["👎"], old=["👍"]))
     assert await feedback_totals(bot, (0, 1)) == (0, 1)
-    bot.feed(updates.message_reaction(answer, 1011, new=[], old=["👎"]))
+    bot.feed(updates.message_reaction(reply, 1011, new=[], old=["👎"]))
     assert await feedback_totals(bot, (0, 0)) == (0, 0)
-    bot.feed(updates.message_reaction(answer, 1012, new=["🔥", "👍"]))
+    bot.feed(updates.message_reaction(reply, 1012, new=["🔥", "👍"]))
     assert await feedback_totals(bot, (1, 0)) == (1, 0)
 
 
-async def test_a_reaction_and_a_button_vote_are_one_vote(bot: RunningBot) -> None:
+async def test_a_reaction_and_a_button_vote_are_one_vote(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
     """A user who pressed 👍 under the answer and then reacted 👎 has one 👎 vote."""
-    answer = (await bot.say("NPTとは", user_id=1013)).result
+    reply = await answer(bot, caplog, updates.private_text(1013, 1013, "NPTとは"))
     vote = next(
         b["callback_data"]
-        for b in buttons({"reply_markup": answer["reply_markup"]})
+        for b in buttons({"reply_markup": reply["reply_markup"]})
         if b["text"] == "👍"
     )
-    bot.feed(updates.callback_query(1013, answer, vote))
+    bot.feed(updates.callback_query(1013, reply, vote))
     await bot.api.wait_for("answerCallbackQuery", timeout=10)
     assert await feedback_totals(bot, (1, 0)) == (1, 0)
-    bot.feed(updates.message_reaction(answer, 1013, new=["👎"]))
+    bot.feed(updates.message_reaction(reply, 1013, new=["👎"]))
     assert await feedback_totals(bot, (0, 1)) == (0, 1)
 
 
-async def test_other_reactions_and_other_messages_count_nothing(bot: RunningBot) -> None:
+async def test_other_reactions_and_other_messages_count_nothing(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
     """🔥 on an answer, 👍 on a did-you-mean or a user's message, or an anonymous 👍: no vote."""
-    answer = (await bot.say("NPTとは", user_id=1014)).result
-    unsure = (await bot.say("核", user_id=1014)).result
+    known = await answer(bot, caplog, updates.private_text(1014, 1014, "NPTとは"))
+    unsure = await answer(bot, caplog, updates.private_text(1014, 1014, "核"))
     mine = bot.feed(updates.private_text(1015, 1015, "hello there"))["message"]
-    bot.feed(updates.message_reaction(answer, 1014, new=["🔥"]))
+    in_group = await answer(bot, caplog, updates.command(GROUP, 2001, "ask", "NPT"))
+    bot.feed(updates.message_reaction(known, 1014, new=["🔥"]))
     bot.feed(updates.message_reaction(unsure, 1014, new=["👍"]))
     bot.feed(updates.message_reaction(mine, 1015, new=["👍"]))
-    group_answer = bot.feed(updates.command(GROUP, 2001, "ask", "NPT"))
-    reply = (await bot.reply_to(GROUP)).result
     chat = updates.group_chat(GROUP)
-    bot.feed(updates.message_reaction(reply, None, new=["👍"], actor_chat=chat))
-    assert group_answer
+    bot.feed(updates.message_reaction(in_group, None, new=["👍"], actor_chat=chat))
     await bot.quiet()
     assert await feedback_totals(bot, (0, 0)) == (0, 0)
 
 
-async def test_reactions_in_a_group_count_per_member(bot: RunningBot) -> None:
+async def test_reactions_in_a_group_count_per_member(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
     """In a group (the bot an administrator), two members' 👍 on one answer are two votes."""
     bot.api.set_bot_status(GROUP, "administrator")
-    bot.feed(updates.command(GROUP, 2001, "ask", "P5とは"))
-    reply = (await bot.reply_to(GROUP)).result
+    reply = await answer(bot, caplog, updates.command(GROUP, 2001, "ask", "P5とは"))
     bot.feed(updates.message_reaction(reply, 2001, new=["👍"]))
     bot.feed(updates.message_reaction(reply, 2002, new=["👍"]))
     assert await feedback_totals(bot, (2, 0)) == (2, 0)

@@ -13,7 +13,7 @@ from ..engine.html_subset import escape
 from .answers import send_reply
 from .callbacks import intent_from_payload
 from .keyboards import topics_keyboard
-from .profile import add_to_group_in_private
+from .profile import STARTGROUP_PAYLOAD, add_to_group_in_private, introduce
 from .services import services
 from .texts import ui
 from .turns import chat_mode, is_group, turn, user_lang
@@ -28,6 +28,9 @@ async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     mode = await chat_mode(update, svc)
     engine = svc.engine
+    if is_group(update) and context.args == [STARTGROUP_PAYLOAD]:  # added via our link
+        await introduce(context, message.chat.id, user_lang(update, mode))
+        return
     if context.args:
         intent_id = intent_from_payload(context.args[0])
         if intent_id is not None and intent_id in engine.catalogue.by_id:

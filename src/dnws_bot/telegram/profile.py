@@ -4,6 +4,7 @@ group" button, and a short intro when the bot is added to a group."""
 from __future__ import annotations
 
 import logging
+import time
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus, ChatType
@@ -21,6 +22,10 @@ log = logging.getLogger(__name__)
 
 # (language, language_code): English is the default every other language falls back to.
 PROFILE_LANGUAGES: tuple[tuple[Lang, str | None], ...] = (("en", None), ("ja", "ja"))
+# The payload of the "Add to a study group" link: Telegram then posts "/start start" in the
+# group as well as the my_chat_member update; both lead to the one intro.
+STARTGROUP_PAYLOAD = "start"
+INTRO_GAP_SECONDS = 600.0  # one intro per group in this long, whichever update comes first
 _OUTSIDE = (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
 _INSIDE = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
 
@@ -40,7 +45,7 @@ async def set_descriptions(bot: Bot, engine: Engine) -> None:
 
 def add_to_group_button(engine: Engine, lang: Lang, bot_username: str) -> InlineKeyboardButton:
     """Telegram's "choose a group" link for this bot."""
-    url = f"https://t.me/{bot_username}?startgroup=start"
+    url = f"https://t.me/{bot_username}?startgroup={STARTGROUP_PAYLOAD}"
     return InlineKeyboardButton(ui(engine, "add_to_group", lang), url=url)
 
 
@@ -82,9 +87,21 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
         return
     if old in _OUTSIDE and new in _INSIDE:
-        lang = user_lang(update, await chat_mode(update, svc))
-        intro = ui(svc.engine, "group_intro", lang, bot=context.bot.username)
-        try:
-            await context.bot.send_message(chat.id, escape(intro))
-        except TelegramError as exc:  # e.g. a group where members may not write
-            log.info("no intro in chat %s: %s", chat.id, exc)
+        await introduce(context, chat.id, user_lang(update, await chat_mode(update, svc)))
+
+
+async def introduce(context: ContextTypes.DEFAULT_TYPE, chat_id: int, lang: Lang) -> None:
+    """The three-line intro (how to ask: /ask, mention, reply), at most once per group in
+    INTRO_GAP_SECONDS: joining via the link brings both my_chat_member and /start."""
+    sent: dict[int, float] = context.bot_data.setdefault("introduced", {})
+    now = time.monotonic()
+    if now - sent.get(chat_id, -INTRO_GAP_SECONDS) < INTRO_GAP_SECONDS:
+        return
+    if len(sent) > 10_000:
+        sent.clear()
+    sent[chat_id] = now  # before the await: the other update sees it at once
+    intro = ui(services(context).engine, "group_intro", lang, bot=context.bot.username)
+    try:
+        await context.bot.send_message(chat_id, escape(intro))
+    except TelegramError as exc:  # e.g. a group where members may not write
+        log.info("no intro in chat %s: %s", chat_id, exc)

@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any, cast
 
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ChatMemberStatus, ChatType, PollType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
@@ -29,7 +29,7 @@ from ..engine.study import pick_question
 from ..schedule_spec import card_order, catch_up
 from ..store import Store
 from ..store.schedules import ScheduleRow
-from .keyboards import answer_keyboard
+from .keyboards import answer_keyboard, deep_link
 from .recent import recent_in
 from .services import Services
 from .study import quiz_topic
@@ -139,10 +139,14 @@ async def post(bot: Bot, svc: Services, bot_data: dict[Any, Any], row: ScheduleR
         index = row.position % len(order)
         reply = engine.intent_reply(order[index], mode)
         header = ui(engine, "card_header", lang, number=str(index + 1), total=str(len(order)))
+        if row.chat_type == ChatType.CHANNEL:  # a button there would post into the channel
+            label = ui(engine, "open_in_bot_label", lang)
+            link = InlineKeyboardButton(label, url=deep_link(bot.username, order[index]))
+            keyboard: InlineKeyboardMarkup | None = InlineKeyboardMarkup([[link]])
+        else:
+            keyboard = answer_keyboard(engine, reply, bot.username)
         sent = await bot.send_message(
-            row.chat_id,
-            f"{escape(header)}\n\n{reply.html}",
-            reply_markup=answer_keyboard(engine, reply, bot.username),
+            row.chat_id, f"{escape(header)}\n\n{reply.html}", reply_markup=keyboard
         )
         recent_in(bot_data).remember(row.chat_id, None, sent.message_id, order[index], reply.lang)
         return index + 1
