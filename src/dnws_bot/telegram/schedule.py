@@ -28,9 +28,6 @@ from .turns import chat_mode, is_group, user_lang
 __all__ = ["cmd_schedule", "cmd_unschedule", "install", "start"]
 
 
-# ---------------------------------------------------------------- commands
-
-
 class _Refused(Exception):
     """The command cannot go on; `key` is the sentence that says why."""
 
