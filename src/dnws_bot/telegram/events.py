@@ -12,11 +12,11 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from ..store import Store
-from .answers import answer_question, conversation_key
+from .answers import answer_question, conversation_key, shown_html
 from .keyboards import answer_keyboard
 from .recent import recent
 from .services import services
-from .turns import chat_mode, is_group
+from .turns import chat_mode, is_group, user_lang
 from .update_log import note_outcome
 
 log = logging.getLogger(__name__)
@@ -64,15 +64,15 @@ async def edited_question(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     svc = services(context)
     key = conversation_key(update)
-    reply = svc.engine.answer(
-        svc.engine.matcher.question(question),
-        await chat_mode(update, svc),
-        previous=svc.context.recall(key),
-    )
-    keyboard = answer_keyboard(svc.engine, reply, context.bot.username)
+    mode = await chat_mode(update, svc)
+    asked = svc.engine.matcher.question(question)
+    reply = svc.engine.answer(asked, mode, previous=svc.context.recall(key))
+    reader = user_lang(update, None) if mode == "both" else None  # as answer_question does
+    keyboard = answer_keyboard(svc.engine, reply, context.bot.username, reader)
+    html = shown_html(svc.engine, reply, message.chat, mode)
     try:
         await context.bot.edit_message_text(
-            reply.html, chat_id=chat_id, message_id=answer_id, reply_markup=keyboard
+            html, chat_id=chat_id, message_id=answer_id, reply_markup=keyboard
         )
     except BadRequest as exc:
         if "not modified" not in exc.message:  # same answer again: nothing to change

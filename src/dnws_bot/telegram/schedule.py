@@ -2,7 +2,7 @@
 
 In groups only administrators change schedules (anyone may list them); a channel's are set
 from a private chat by one of its administrators, with the bot an administrator there too —
-both asked via getChatMember (cached briefly). Posting is in `schedule_posts`.
+both asked via getChatMember (a person's answer cached briefly, in `chat_admins`). Posting is in `schedule_posts`.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from telegram import Message, Update
-from telegram.constants import ChatType
+from telegram import Chat, Message, Update
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
@@ -20,12 +20,14 @@ from ..engine.language import Lang
 from ..schedule_spec import SpecError, next_run_after, parse, zone
 from ..store import Store
 from ..store.schedules import MAX_SCHEDULES_PER_CHAT, ScheduleRow
+from .chat_admins import is_chat_admin
 from .schedule_posts import install, scheduler_of, services_in, start
 from .services import Services
 from .texts import TextKey, ui
 from .turns import chat_mode, is_group, user_lang
 
 __all__ = ["cmd_schedule", "cmd_unschedule", "install", "start"]
+_ADMINS = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
 
 
 class _Refused(Exception):
@@ -42,26 +44,22 @@ async def _target(
     Raises _Refused unless the sender may do this there."""
     message, chat, user = update.effective_message, update.effective_chat, update.effective_user
     assert message is not None and chat is not None
-    bot, schedules = context.bot, scheduler_of(context.bot_data)
     if words and words[0].startswith("@"):
         if chat.type != ChatType.PRIVATE:
             raise _Refused("schedule_channel_from_private")
         try:
-            channel = await bot.get_chat(words.pop(0))
+            channel = await context.bot.get_chat(words.pop(0))
+            # The bot's own rights, asked every time (not cached): it may have just been made
+            # an administrator.
+            me = await context.bot.get_chat_member(channel.id, context.bot.id)
         except TelegramError:
             raise _Refused("schedule_no_channel") from None
-        if channel.type == ChatType.PRIVATE or not await schedules.is_admin(
-            bot, channel.id, bot.id
-        ):
+        if channel.type == ChatType.PRIVATE or me.status not in _ADMINS:
             raise _Refused("schedule_no_channel")
-        if user is None or not await schedules.is_admin(bot, channel.id, user.id):
+        if not await is_chat_admin(context, Chat(channel.id, channel.type), user, None):
             raise _Refused("schedule_admins_only")
         return channel.id, channel.type
-    if chat.type == ChatType.PRIVATE or not changing:
-        return chat.id, chat.type
-    if message.sender_chat is not None and message.sender_chat.id == chat.id:
-        return chat.id, chat.type  # an anonymous administrator of this group
-    if user is None or not await schedules.is_admin(bot, chat.id, user.id):
+    if changing and not await is_chat_admin(context, chat, user, message):
         raise _Refused("schedule_admins_only")
     return chat.id, chat.type
 

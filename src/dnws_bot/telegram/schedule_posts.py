@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.constants import ChatMemberStatus, ChatType, PollType
+from telegram.constants import ChatType, PollType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 from telegram.warnings import PTBDeprecationWarning
@@ -38,36 +38,14 @@ from .texts import ui
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 30.0
-ADMIN_CACHE_SECONDS = 60.0
-_ADMINS = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
 
 
 class Scheduler:
-    """Runs due schedules (never two checks at once) and caches who administers which chat."""
+    """Runs due schedules, never two checks at once, by its (injectable) clock."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
         self._lock = asyncio.Lock()
-        self._admins: dict[tuple[int, int], tuple[bool, float]] = {}  # → (yes, until)
-
-    async def is_admin(self, bot: Bot, chat_id: int, user_id: int) -> bool:
-        """getChatMember says creator or administrator. A yes is kept for ADMIN_CACHE_SECONDS;
-        a no is not, so someone just promoted (or a bot just made admin) can go on at once."""
-        now = time.monotonic()
-        cached = self._admins.get((chat_id, user_id))
-        if cached is not None and cached[1] > now:
-            return cached[0]
-        try:
-            member = await bot.get_chat_member(chat_id, user_id)
-            admin = member.status in _ADMINS
-        except TelegramError as exc:
-            log.info("getChatMember %s in %s failed: %s", user_id, chat_id, exc)
-            return False
-        if admin:
-            if len(self._admins) > 10_000:
-                self._admins.clear()
-            self._admins[(chat_id, user_id)] = (True, now + ADMIN_CACHE_SECONDS)
-        return admin
 
     async def run_due(self, bot: Bot, bot_data: dict[Any, Any], now: float | None = None) -> int:
         """Post every schedule due at `now` (default: the clock), or skip it when its slot is
