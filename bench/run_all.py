@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> None:
         print(results[part].strip() + "\n")
     if not args.no_write:
         write(results, datetime.date.today().isoformat(), machine())
-        print(f"wrote {BENCHMARK_MD.relative_to(ROOT)} and the figures block of README.md")
+        print(f"wrote {BENCHMARK_MD} and the figures block of {README}")
 
 
 if __name__ == "__main__":

@@ -244,3 +244,51 @@ def test_comments_point_only_to_files_that_exist() -> None:
                     if not (REPO / name).exists():
                         missing.append(f"{path.name}: {name}")
     assert missing == []
+
+
+def test_console_transcript_in_the_readme_is_what_the_console_prints(
+    shared_engine: Engine,
+) -> None:
+    """The Quick start transcript's lines come out of the console, in order, for its inputs."""
+    block = re.search(r"^```text\n\$ make run\n(.*?)^```", readme(), re.MULTILINE | re.DOTALL)
+    assert block is not None
+    lines = block.group(1).splitlines()
+    out = io.StringIO()
+    console = ConsoleChat(shared_engine, out)
+    printed: list[str] = []
+    for line in lines:
+        if line.startswith("> "):
+            console.handle(line[2:])
+            printed += [p for p in out.getvalue().splitlines() if p.strip()]
+            out.seek(0)
+            out.truncate()
+            continue
+        shown = line.removesuffix("…")
+        assert any(p.startswith(shown) for p in printed), line
+        printed = printed[[p.startswith(shown) for p in printed].index(True) + 1 :]
+
+
+def test_json_contract_keys_in_the_readme_are_the_real_ones(shared_engine: Engine) -> None:
+    """The keys the README lists for `ask --json` are exactly the keys it prints."""
+    from dnws_bot.cli_commands import reply_json
+
+    paragraph = readme().split("`--json` prints one object:", 1)[1].split("}`", 1)[0]
+    listed = re.findall(r'(?<!: )(?<!\|)"([a-z]+)"', paragraph)  # keys, not "value"|"value"
+    keys = set(reply_json(shared_engine.answer("DNWSとは")))
+    assert set(listed) == keys
+
+
+def test_bench_main_measures_writes_and_keeps_other_parts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`run_all --only process` (fake runner) prints, then writes only that part of the doc."""
+    doc, readme_copy = tmp_path / "benchmark.md", tmp_path / "README.md"
+    readme_copy.write_text(f"{run_all.BEGIN}\n{run_all.END}\n", encoding="utf-8")
+    monkeypatch.setattr(run_all, "BENCHMARK_MD", doc)
+    monkeypatch.setattr(run_all, "README", readme_copy)
+    monkeypatch.setitem(run_all.RUNNERS, "process", lambda: "| warm | 0.100 |\n")
+    run_all.main(["--only", "process"])
+    assert "| warm | 0.100 |" in capsys.readouterr().out
+    text = doc.read_text(encoding="utf-8")
+    assert "| warm | 0.100 |" in text and text.count("Not measured yet") == 2
+    assert "| warm | 0.100 |" in readme_copy.read_text(encoding="utf-8")
