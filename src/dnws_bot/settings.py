@@ -127,6 +127,7 @@ class Settings:
     webhook_secret: str = field(default="", repr=False)
     intents_dir: Path = field(default_factory=default_intents_dir)
     db_path: Path = Path("data/dnws-bot.sqlite3")
+    db_configured: bool = False  # DNWS_DB was set (the console chat logs only then)
     max_messages_per_second: float = 30.0
     admin_ids: frozenset[int] = frozenset()
     log_level: str = "INFO"
@@ -160,6 +161,7 @@ class Settings:
             webhook_secret=secret,
             intents_dir=Path(intents) if intents else default_intents_dir(),
             db_path=Path(env.get("DNWS_DB", "").strip() or "data/dnws-bot.sqlite3"),
+            db_configured=bool(env.get("DNWS_DB", "").strip()),
             max_messages_per_second=_float(env, "DNWS_MAX_MESSAGES_PER_SECOND", 30.0),
             admin_ids=_ids(env, "ADMIN_IDS"),
             log_level=_log_level(env),
