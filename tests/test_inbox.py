@@ -19,7 +19,10 @@ from dnws_bot.engine import Engine
 from dnws_bot.report import build_report, format_text
 from dnws_bot.settings import Settings
 from dnws_bot.store import Store
+from dnws_bot.telegram.app import CONCURRENT_UPDATES
 from dnws_bot.telegram.runner import serve
+
+BACKLOG = 2 * CONCURRENT_UPDATES  # updates fetched ahead at most
 
 
 def inbox_rows(db: Path) -> dict[int, tuple[str, str | None]]:
@@ -69,7 +72,7 @@ async def test_backlog_is_bounded_while_replies_are_slow(
     api: BotApiStandIn, tmp_path: Path, shared_engine: Engine
 ) -> None:
     """With every send stalled, the bot holds at most 2 × concurrency unanswered updates from
-    Telegram (an unbounded fetcher would take a second full batch of 100 at once)."""
+    Telegram (an unbounded fetcher would take more as soon as the first batch is stored)."""
     api.delay("sendMessage", 10.0)
     running, stop, task = await start_bot(api, tmp_path, shared_engine, stop_deadline=0.5)
     db = running.settings.db_path
@@ -79,8 +82,8 @@ async def test_backlog_is_bounded_while_replies_are_slow(
 
     try:
         api.feed_many(questions(21_000, 600))
-        await until(lambda: unanswered() >= 128)
-        assert unanswered() == 128
+        await until(lambda: unanswered() >= BACKLOG)
+        assert unanswered() == BACKLOG
         assert api.pending_updates >= 600 - len(inbox_rows(db))
         limits = [c.params.get("limit") for c in api.calls("getUpdates")]
         assert all(limit is not None and int(limit) <= 100 for limit in limits)
@@ -94,11 +97,11 @@ async def test_stop_leaves_the_backlog_stored_and_the_next_start_answers_it(
 ) -> None:
     """A stop with slow sends ends within its deadline; the next start answers the rest first."""
     caplog.set_level(logging.INFO)
-    api.delay("sendMessage", 2.0, times=64)
+    api.delay("sendMessage", 2.0, times=CONCURRENT_UPDATES)
     running, stop, task = await start_bot(api, tmp_path, shared_engine, stop_deadline=0.5)
     fed = api.feed_many(questions(22_000, 200))
     db = running.settings.db_path
-    await until(lambda: len(inbox_rows(db)) >= 128)
+    await until(lambda: len(inbox_rows(db)) >= BACKLOG)
     stop.set()
     await asyncio.wait_for(task, timeout=10)
     left = [i for i, (state, _) in inbox_rows(db).items() if state == "new"]

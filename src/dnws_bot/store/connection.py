@@ -57,7 +57,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         " display_name TEXT NOT NULL, correct INTEGER NOT NULL, answered INTEGER NOT NULL,"
         " PRIMARY KEY (chat_id, player)) WITHOUT ROWID",
     ),
-    INBOX_MIGRATION,  # the durable inbox (store/inbox.py); self-contained, so it can move
+    (  # v3: scheduled study posts (store/schedules.py)
+        "CREATE TABLE schedules (id INTEGER PRIMARY KEY, chat_id INTEGER NOT NULL,"
+        " chat_type TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('quiz', 'card')),"
+        " days TEXT NOT NULL, hour INTEGER NOT NULL, minute INTEGER NOT NULL, tz TEXT NOT NULL,"
+        " topic TEXT NOT NULL, lang TEXT NOT NULL, position INTEGER NOT NULL,"
+        " next_run REAL NOT NULL, created_at REAL NOT NULL)",
+        "CREATE INDEX schedules_chat ON schedules (chat_id)",
+        "CREATE INDEX schedules_next_run ON schedules (next_run)",
+    ),
+    INBOX_MIGRATION,  # v4: the durable inbox (store/inbox.py); self-contained, so it can move
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -133,6 +142,8 @@ def migrate(db: sqlite3.Connection) -> None:
     _known_version(db)  # the first read: a non-database fails here, before any write
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = FULL")
+    # The inbox clears an answered update's JSON: overwrite the freed bytes (no extra I/O).
+    db.execute("PRAGMA secure_delete = FAST")
     with writing(db):
         for steps in MIGRATIONS[_known_version(db) :]:  # again, now that we hold the lock
             for sql in steps:

@@ -12,11 +12,13 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
     InlineQueryHandler,
     MessageHandler,
+    MessageReactionHandler,
     PollAnswerHandler,
     TypeHandler,
     filters,
@@ -28,7 +30,18 @@ from ..engine.html_subset import escape
 from ..engine.language import Lang
 from ..logging_setup import install_redaction
 from ..settings import Settings
-from . import admin, answers, buttons, commands, inline, study, update_log
+from . import (
+    admin,
+    answers,
+    buttons,
+    commands,
+    events,
+    inline,
+    profile,
+    schedule,
+    study,
+    update_log,
+)
 from .commands import MENU_SCOPES, Command, menus
 from .sending import make_bot, maybe_delivered
 from .services import Services, services
@@ -46,10 +59,18 @@ ALLOWED_UPDATES = [
     Update.INLINE_QUERY,
     Update.POLL_ANSWER,
     Update.MY_CHAT_MEMBER,
+    Update.MESSAGE_REACTION,
 ]
 
 
-CONCURRENT_UPDATES = 64
+# Chosen by measurement (bench/telegram_bench.py against the stand-in, 2 shared cores):
+# httpcore checks every pooled connection on every request, so a smaller pool is faster — 2, 4
+# and 8 connections gave 1.2-1.8x the updates/s of 16, 32 or 64 — and more updates in flight than
+# 32 only queue for them (8 connections: 32 in flight ~335/s, 64 ~230/s). 32 in flight still
+# let 31 chats wait out a slow send or a flood limit while the others are answered; 8
+# connections still carry ~80 sends/s at 100 ms per call, above Telegram's ~30 messages/s.
+CONCURRENT_UPDATES = 32
+CONNECTION_POOL_SIZE = 8
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -82,7 +103,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def register_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Send the menus from the command table, in English (the default) and Japanese. The
-    default scope carries the private-chat menu; all group chats get their own."""
+    default scope and all private chats carry the private-chat menu; all group chats get their
+    own. Then the bot's descriptions, and scheduled posts that were due while it was down."""
     bot = application.bot
     svc = services_from(application)
     languages: tuple[tuple[Lang, str | None], ...] = (("en", None), ("ja", "ja"))
@@ -93,6 +115,11 @@ async def register_commands(application: Application[Any, Any, Any, Any, Any, An
     for lang, code in languages:
         group_menu = menus(svc.commands, svc.engine, lang)["groups"]
         await bot.set_my_commands(group_menu, scope=MENU_SCOPES["groups"], language_code=code)
+    for lang, code in languages:  # explicit too: a client may not fall back to the default
+        private_menu = menus(svc.commands, svc.engine, lang)["private"]
+        await bot.set_my_commands(private_menu, scope=MENU_SCOPES["private"], language_code=code)
+    await profile.set_descriptions(bot, svc.engine)
+    await schedule.start(application)
     log.info("bot @%s ready, catalogue %s", bot.username, services_from(application).engine.version)
 
 
@@ -121,10 +148,7 @@ def build_application(
     )
     builder = (
         Application.builder()
-        .bot(make_bot(settings, defaults=defaults, pool_size=CONCURRENT_UPDATES))
-        # As many updates in flight as connections: a longer queue than the pool makes httpcore's
-        # request assignment quadratic (measured in bench: 183 → 555 updates/s for a no-op bot).
-        # 64 slow chats at once still leave others unaffected.
+        .bot(make_bot(settings, defaults=defaults, pool_size=CONNECTION_POOL_SIZE))
         .concurrent_updates(CONCURRENT_UPDATES)
     )
     if not with_updater:
@@ -157,6 +181,11 @@ def build_application(
     application.add_handler(CallbackQueryHandler(buttons.on_button))
     application.add_handler(InlineQueryHandler(inline.inline_query))
     application.add_handler(PollAnswerHandler(study.poll_answer))
+    application.add_handler(ChatMemberHandler(profile.on_my_chat_member))
+    application.add_handler(MessageReactionHandler(events.on_reaction))
+    application.add_handler(
+        MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.TEXT, events.edited_question)
+    )
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, admin.chat_migrated))
     application.add_handler(
         MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, answers.private_text)
@@ -172,6 +201,8 @@ def build_application(
             new & ~filters.TEXT & ~filters.StatusUpdate.ALL & ~filters.COMMAND, answers.non_text
         )
     )
+
+    schedule.install(application)
 
     # 99: one log line per update, whatever happened above.
     application.add_handler(TypeHandler(Update, update_log.log_update), group=99)
