@@ -22,13 +22,14 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from . import vectors
+from . import reading, vectors
 from .catalogue import Catalogue
-from .concepts import ConceptIndex, latin_words
-from .features import Analysed, Analyser, Question, concept_groups, coverage_units, filler_forms
+from .features import Analysed, Analyser, Question, coverage_units
 from .language import LANGS, Lang
 from .normalize import normalize_content
+from .reading import Readings
 from .vectors import Postings
+from .vocabulary import build_analyser, build_readings
 
 Status = Literal["answer", "suggest", "none"]
 
@@ -51,6 +52,8 @@ class MatchSettings:
     suggest_threshold: float = 0.2
     margin: float = 0.14
     sure_threshold: float = 0.5
+    reading_layer: bool = True  # readings of the catalogue's kanji, and IME slips repaired
+    repair_top: int = 6  # a repaired question may only confirm one of the first pass's best
 
 
 @dataclass(frozen=True)
@@ -97,24 +100,6 @@ def _nb_features(analysed: Analysed, gram_weight: float) -> list[tuple[str, floa
     return [(f"c:{f}", 1.0) for f in analysed.features] + [
         (f"g:{g}", gram_weight) for g in analysed.grams
     ]
-
-
-def _vocabulary(catalogue: Catalogue) -> set[str]:
-    words: set[str] = set()
-    for intent in catalogue.intents:
-        for text in (*intent.paraphrases["en"], *intent.paraphrases["ja"]):
-            norm = normalize_content(text)
-            words.update(norm[s:e] for s, e in latin_words(norm))
-        for text in (intent.answer.en, intent.title.en):
-            norm = normalize_content(text)
-            words.update(norm[s:e] for s, e in latin_words(norm))
-    return words
-
-
-def build_analyser(catalogue: Catalogue) -> Analyser:
-    """The catalogue's concept index, fillers and stopwords, ready to analyse text."""
-    index = ConceptIndex(concept_groups(catalogue.aliases), _vocabulary(catalogue))
-    return Analyser(index, filler_forms(catalogue.aliases), catalogue.stopwords)
 
 
 def build_tables(catalogue: Catalogue, analyser: Analyser, settings: MatchSettings) -> Tables:
@@ -177,11 +162,14 @@ class Matcher:
         settings: MatchSettings | None = None,
         analyser: Analyser | None = None,
         tables: Tables | None = None,
+        readings: Readings | None = None,
     ) -> None:
         self.catalogue = catalogue
-        self.settings = settings or MatchSettings()
-        self.analyser = analyser or build_analyser(catalogue)
-        self.tables = tables or build_tables(catalogue, self.analyser, self.settings)
+        self.settings = s = settings or MatchSettings()
+        built = build_readings(catalogue, s.reading_layer) if analyser is None else reading.EMPTY
+        self.readings = readings if readings is not None else built
+        self.analyser = analyser or build_analyser(catalogue, self.readings, s.reading_layer)
+        self.tables = tables or build_tables(catalogue, self.analyser, s)
         self._ids = [intent.id for intent in catalogue.intents]
         self._shares_by_id = dict(zip(self._ids, self.tables.concept_shares, strict=True))
 
@@ -256,14 +244,43 @@ class Matcher:
         return results
 
     def match(self, question: str | Question, lang: Lang | None = None) -> MatchResult:
-        """Decide between a confident answer, did-you-mean suggestions and no match."""
+        """Decide between a confident answer, did-you-mean suggestions and no match. When unsure
+        and the question has a kanji word the catalogue does not know, a second pass reads IME
+        slips as the catalogue words they sound like (reading.py), and is kept only if it
+        answers confidently with an intent the first pass already ranked."""
         asked = question if isinstance(question, Question) else self.question(question)
-        s = self.settings
         answer_lang = lang or asked.lang
-        analysed = asked.analysed
-        top = tuple(Candidate(c.intent_id, round(c.score, 4)) for c in self.ranked(analysed)[:3])
+        ranked = self.ranked(asked.analysed)
+        first = self._decide(asked.analysed, ranked, answer_lang)
+        if first.status == "answer" or not self._needs_reading(asked.analysed):
+            return first
+        repaired = reading.repair(asked.text, self.readings, self._has_unknown)
+        if repaired is None:
+            return first
+        analysed = self.question(repaired).analysed
+        second = self._decide(analysed, self.ranked(analysed), answer_lang)
+        allowed = {c.intent_id for c in ranked[: self.settings.repair_top]}
+        if second.status == "answer" and second.candidates[0].intent_id in allowed:
+            return second
+        return first
+
+    def _needs_reading(self, analysed: Analysed) -> bool:
+        """Homophone repair is on and the question has a kanji unit the catalogue lacks."""
+        return bool(self.readings.words) and any(
+            not self._is_known(unit) for unit in analysed.coverage_units if not unit.isascii()
+        )
+
+    def _has_unknown(self, norm: str) -> bool:
+        units = coverage_units(norm, self.catalogue.stopwords)
+        if not units:  # one kanji: unknown when no known unit has it
+            return all(norm not in unit for unit in self.tables.known_units)
+        return not all(map(self._is_known, units))
+
+    def _decide(self, analysed: Analysed, ranked: list[Candidate], lang: Lang) -> MatchResult:
+        s = self.settings
+        top = tuple(Candidate(c.intent_id, round(c.score, 4)) for c in ranked[:3])
         if not top or top[0].score < s.suggest_threshold:
-            return MatchResult("none", answer_lang, top)
+            return MatchResult("none", lang, top)
         second = top[1].score if len(top) > 1 else 0.0
         # A question naming no concept of the article (only generic words such as "system" or
         # "answer") may get "did you mean", never a confident answer.
@@ -273,9 +290,9 @@ class Matcher:
             and (top[0].score - second >= s.margin or top[0].score >= s.sure_threshold)
         )
         if confident:
-            return MatchResult("answer", answer_lang, top)
+            return MatchResult("answer", lang, top)
         suggestions = tuple(c for c in top if c.score >= s.suggest_threshold * 0.75)
-        return MatchResult("suggest", answer_lang, suggestions)
+        return MatchResult("suggest", lang, suggestions)
 
     def concept_share(self, intent_id: str, concept: str) -> float:
         """Share of an intent's paraphrases that mention a concept (0 when it never does)."""

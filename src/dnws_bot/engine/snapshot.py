@@ -27,9 +27,10 @@ from .concepts import ConceptIndex
 from .features import Analyser
 from .language import Lang
 from .matching import Matcher, MatchSettings, Tables
+from .reading import Readings
 from .vectors import Postings
 
-FORMAT = 1
+FORMAT = 2  # 2: readings of the catalogue's kanji
 T = TypeVar("T")
 
 
@@ -189,6 +190,7 @@ def matcher_to_data(m: Matcher) -> dict[str, Any]:
         "gram_norms": t.gram_norms,
         "nb_defaults": t.nb_defaults,
         "nb_deltas": t.nb_deltas.packed,
+        "readings": m.readings.to_data(),
     }
 
 
@@ -218,7 +220,7 @@ def matcher_from_data(catalogue: Catalogue, d: Mapping[str, Any]) -> Matcher:
         list(_strs(d["fillers"])),
         catalogue.stopwords,
     )
-    return Matcher(catalogue, MatchSettings(), analyser, tables)
+    return Matcher(catalogue, MatchSettings(), analyser, tables, Readings.from_data(d["readings"]))
 
 
 def engine_to_data(catalogue: Catalogue, matcher: Matcher) -> dict[str, Any]:

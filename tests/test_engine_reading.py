@@ -1,0 +1,151 @@
+"""The Japanese reading layer: readings of the catalogue's kanji, IME slips read back, katakana
+and acronym slips on names, and the analyser kept off the fast `ask` path.
+
+Every question here is written for these tests (none is copied from the eval or tuning sets).
+Each behaviour is checked against the same catalogue with the reading layer switched off, so a
+test fails if the layer stops doing its work.
+"""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dnws_bot.engine import Engine, MatchSettings
+from dnws_bot.engine.matching import Matcher
+from engine_fixtures import load_engine
+
+
+@functools.cache
+def _without_readings() -> Matcher:
+    return Matcher(load_engine().catalogue, MatchSettings(reading_layer=False))
+
+
+def _on(question: str) -> tuple[str, str | None]:
+    result = load_engine().matcher.match(question)
+    return result.status, result.intent_id
+
+
+def _off(question: str) -> tuple[str, str | None]:
+    result = _without_readings().match(question)
+    return result.status, result.intent_id
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("山荘戦略とは", "strategy.three_layers"),  # 山荘 (さんそう) for 三層
+    ],
+)
+def test_an_ime_homophone_is_read_as_the_catalogue_word(question: str, intent: str) -> None:
+    """A kanji word the catalogue does not know, sounding like one it knows, is read as that
+    word: the question is answered, where without readings it is not."""
+    assert _on(question) == ("answer", intent)
+    assert _off(question)[0] != "answer"
+
+
+def test_the_reading_of_a_kanji_alias_names_its_concept() -> None:
+    """A kanji alias typed in hiragana finds the alias's concept through its stored reading."""
+    text = "たいりくかんだんどうだん の はなし"
+    assert "icbm" in load_engine().matcher.analyse(text).concepts
+    assert "icbm" not in _without_readings().analyse(text).concepts
+
+
+def test_spaces_between_hiragana_words_do_not_split_a_term() -> None:
+    """Spaced hiragana (たいりくかん だんどう だん) still meets the one-word reading."""
+    text = "たいりくかん だんどう だん って なに"
+    assert "icbm" in load_engine().matcher.analyse(text).concepts
+    assert "icbm" not in _without_readings().analyse(text).concepts
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("パキスダンの事例", "case.pakistan"),  # one katakana substituted
+        ("what is the NTP", "glossary.npt"),  # two letters of an acronym swapped
+        ("define UNCS", "glossary.unsc_2270"),
+    ],
+)
+def test_a_slip_on_a_name_is_corrected(question: str, intent: str) -> None:
+    """A katakana name one edit from a known one, or an acronym with two letters swapped, is
+    read as the known name."""
+    assert _on(question) == ("answer", intent)
+    assert _off(question) != ("answer", intent)
+
+
+def test_a_known_katakana_word_is_not_corrected() -> None:
+    """A katakana word the catalogue uses is never "corrected" to a neighbouring name."""
+    index = load_engine().matcher.analyser.concepts
+    assert index.correct_kana("ぱきすだん") == "ぱきすたん"
+    assert index.correct_kana("ぱきすたん") is None
+
+
+def test_a_repair_only_confirms_an_intent_the_first_pass_ranked() -> None:
+    """With no first-pass candidate allowed, the repaired reading is never taken."""
+    catalogue = load_engine().catalogue
+    strict = Matcher(catalogue, MatchSettings(repair_top=0))
+    assert strict.match("山荘戦略とは").status != "answer"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["金正恩の娘の名前は何", "北朝鮮の経済成長率は何パーセント", "イランの核開発の現状は"],
+)
+def test_out_of_scope_questions_stay_rejected_after_repair(question: str) -> None:
+    """Questions the article does not answer have unknown kanji words, so the analyser is
+    consulted, and they are still not answered."""
+    assert _on(question)[0] != "answer"
+
+
+def test_a_polite_frame_does_not_dilute_the_focus() -> None:
+    """A long polite frame around a short question leaves it as confident as the short form."""
+    engine = load_engine()
+    short = engine.matcher.match("第二撃能力とは")
+    long = engine.matcher.match(
+        "第二撃能力について、記事ではどのように説明されているのか教えていただけますでしょうか?"
+    )
+    assert long.status == "answer" and long.intent_id == short.intent_id
+
+
+_PROBE = """
+import sys
+from dnws_bot import cli
+code = cli.main(["ask", "--json", sys.argv[1]])
+print(code, "sudachipy" in sys.modules, file=sys.stderr)
+"""
+
+
+def _probe(question: str, cache: Path) -> list[str]:
+    env = {"DNWS_CACHE_DIR": str(cache), "HOME": str(cache), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, question],
+        capture_output=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    return result.stderr.decode().split()[-2:]
+
+
+def test_ask_imports_the_analyser_only_when_a_question_needs_it(tmp_path: Path) -> None:
+    """On a cache hit, a question the engine answers (kanji or hiragana) does not import
+    SudachiPy; a question with an unknown kanji word does."""
+    cache = tmp_path / "cache"
+    assert _probe("DNWSとは", cache)[0] == "0"  # builds the cache
+    assert _probe("北朝鮮の三層戦略って?", cache) == ["0", "False"]
+    assert _probe("たいりくかんだんどうだん って なに", cache) == ["0", "False"]
+    assert _probe("山荘戦略とは", cache) == ["0", "True"]
+
+
+def test_the_readings_survive_the_cache(tmp_path: Path) -> None:
+    """A restored engine holds the same readings and answers a hiragana question alike."""
+    built = Engine.load(cache_dir=tmp_path)
+    restored = Engine.load(cache_dir=tmp_path)
+    assert restored.matcher.readings == built.matcher.readings
+    assert restored.matcher.readings.words
+    question = "たいりくかん だんどう だん って なに"
+    assert restored.match(question) == built.match(question)
