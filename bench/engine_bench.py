@@ -16,8 +16,9 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from dnws_bot.engine import Engine
+from dnws_bot.engine import Engine, MatchSettings
 from dnws_bot.engine.evaluation import Case, load_cases
+from dnws_bot.engine.matching import Matcher
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 Predict = Callable[[str], tuple[str | None, float]]  # → (intent or None, score)
@@ -180,3 +181,46 @@ def table(rows: list[Row]) -> str:
         )
         lines.append(f"\nerror rate of the engine / {baseline.name}: {ratios}")
     return "\n".join(lines)
+
+
+def _eval_files() -> list[Path]:
+    """eval.yaml, and eval_new.yaml while it is still a separate file."""
+    return [path for path in (DATA / "eval.yaml", DATA / "eval_new.yaml") if path.exists()]
+
+
+def _by_style(engine: Engine, cases: list[Case]) -> dict[tuple[str, str], list[int]]:
+    """(lang, style) → [n, right]: answered with the intent, or (out of scope) not answered."""
+    found: dict[tuple[str, str], list[int]] = {}
+    for case in cases:
+        result = engine.match(case.question, None, case.context)
+        if case.intent is None:
+            right = result.status != "answer"
+            style = f"{case.style} (rejected)"
+        else:
+            right = result.status == "answer" and result.intent_id == case.intent
+            style = case.style
+        tally = found.setdefault((case.lang, style), [0, 0])
+        tally[0] += 1
+        tally[1] += right
+    return found
+
+
+def style_table() -> str:
+    """Answered right per style and language, with the reading layer off (before) and on."""
+    after = Engine.load()
+    off = Matcher(after.catalogue, MatchSettings(reading_layer=False))
+    before = Engine(after.catalogue, off, after.renderer)
+    cases = [case for path in _eval_files() for case in load_cases(path)]
+    was, now = _by_style(before, cases), _by_style(after, cases)
+    lines = []
+    for lang in ("ja", "en"):
+        lines += [
+            f"\n{lang}:\n",
+            "| style | n | before (reading layer off) | after |",
+            "|---|---|---|---|",
+        ]
+        for key in sorted(k for k in now if k[0] == lang):
+            n, right = now[key]
+            lines.append(f"| {key[1]} | {n} | {was[key][1] / n:.1%} | {right / n:.1%} |")
+    files = ", ".join(path.name for path in _eval_files())
+    return f"By style ({files}; out-of-scope rows count rejections):" + "\n".join(lines)

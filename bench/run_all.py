@@ -26,6 +26,8 @@ def main() -> None:
         print("## Matching (tests/data/eval.yaml; cutoffs and thresholds tuned on tune.yaml)\n")
         print(engine_bench.table(engine_bench.run()))
         print()
+        print(engine_bench.style_table())
+        print()
     if args.only in (None, "process"):
         print("## `dnws-bot ask` as a whole process\n")
         # A fresh interpreter: children inherit the RSS high-water mark of whoever forks them.

@@ -19,9 +19,11 @@ already answers never imports it (tests/test_engine_reading.py checks this).
 from __future__ import annotations
 
 import itertools
+import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .normalize import normalize
@@ -139,11 +141,51 @@ EMPTY = Readings({}, {})
 MIN_FORM_KANA = 4  # shorter readings (かく, いじ) sit inside too many ordinary words
 
 
+# The catalogue's texts already read, shipped beside the intents so that building an engine from
+# YAML (a cold `ask`) needs no analyser while the texts are unchanged. A text it lacks is read by
+# the analyser; `python -m dnws_bot.engine.vocabulary` rewrites it (a test checks it is complete).
+MEMO_FILE = "readings.json"
+Memo = Mapping[str, list[tuple[str, str]]]
+
+
+def load_memo(directory: Path) -> dict[str, list[tuple[str, str]]]:
+    """The memo in `directory` (empty when missing or malformed: the analyser reads instead)."""
+    try:
+        data = json.loads((directory / MEMO_FILE).read_text(encoding="utf-8"))
+        return {
+            str(text): [(str(surface), str(spoken)) for surface, spoken in pairs]
+            for text, pairs in data["texts"].items()
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def memo_text(texts: Iterable[str]) -> str:
+    """The memo file's content for these texts (reads each with the analyser), a text a line."""
+    lines = [
+        json.dumps(text, ensure_ascii=False)
+        + ": "
+        + json.dumps([[w.surface, w.readings[0]] for w in words(text)], ensure_ascii=False)
+        for text in sorted(set(texts))
+    ]
+    return '{"version": 1, "texts": {\n' + ",\n".join(lines) + "\n}}\n"
+
+
+def _read(text: str, memo: Memo) -> list[tuple[str, str]]:
+    found = memo.get(text)
+    if found is None:
+        found = [(word.surface, word.readings[0]) for word in words(text)]
+    return found
+
+
 def build_readings(
-    concept_forms: dict[str, tuple[str, ...]], japanese_texts: Iterable[str]
+    concept_forms: dict[str, tuple[str, ...]], japanese_texts: Iterable[str], memo: Memo
 ) -> Readings:
-    """Readings of every kanji alias form (as concept forms) and of the catalogue's kanji words."""
-    if _analyser() is None:
+    """Readings of every kanji alias form (as concept forms) and of the catalogue's kanji words,
+    from the memo where it has them, else from the analyser (no readings without either)."""
+    texts = list(japanese_texts)
+    kanji_forms = [f for forms in concept_forms.values() for f in forms if has_kanji(f)]
+    if any(t not in memo for t in (*texts, *kanji_forms)) and _analyser() is None:
         return EMPTY
     taken = {normalize(form) for forms in concept_forms.values() for form in forms}
     forms: dict[str, str] = {}
@@ -152,14 +194,14 @@ def build_readings(
         for surface in surfaces:
             if not has_kanji(surface):
                 continue
-            spoken = reading(surface)
+            spoken = "".join(r for _, r in _read(surface, memo))
             vocabulary.setdefault(spoken, normalize(surface))
             if len(spoken) >= MIN_FORM_KANA and spoken not in taken and not concept.startswith("?"):
                 forms.setdefault(spoken, concept)
-    for text in japanese_texts:
-        for word in words(text):
-            if has_kanji(word.surface) and len(word.readings[0]) >= 2:
-                vocabulary.setdefault(word.readings[0], normalize(word.surface))
+    for text in texts:
+        for surface, spoken in _read(text, memo):
+            if has_kanji(surface) and len(spoken) >= 2:
+                vocabulary.setdefault(spoken, normalize(surface))
     return Readings(forms, vocabulary)
 
 

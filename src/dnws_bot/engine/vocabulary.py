@@ -32,7 +32,16 @@ def build_readings(catalogue: Catalogue, reading_layer: bool = True) -> Readings
     """Readings of the catalogue's kanji (imports the Japanese analyser: build time only)."""
     if not reading_layer:
         return reading.EMPTY
-    return reading.build_readings(concept_groups(catalogue.aliases), japanese_texts(catalogue))
+    memo = reading.load_memo(catalogue.directory)
+    return reading.build_readings(
+        concept_groups(catalogue.aliases), japanese_texts(catalogue), memo
+    )
+
+
+def memo_texts(catalogue: Catalogue) -> list[str]:
+    """Every text `build_readings` reads: kanji alias forms and Japanese paraphrases."""
+    forms = [f for forms in concept_groups(catalogue.aliases).values() for f in forms]
+    return [f for f in forms if reading.has_kanji(f)] + japanese_texts(catalogue)
 
 
 def build_analyser(
@@ -44,3 +53,15 @@ def build_analyser(
     spoken = [(concept, (form,)) for form, concept in readings.forms.items()]
     index = ConceptIndex(groups, _vocabulary(catalogue), spoken)
     return Analyser(index, filler_forms(catalogue.aliases), catalogue.stopwords, reading_layer)
+
+
+if __name__ == "__main__":  # python -m dnws_bot.engine.vocabulary [intents directory]
+    import sys
+    from pathlib import Path
+
+    from . import default_intents_dir
+    from .loader import load_catalogue
+
+    directory = Path(sys.argv[1]) if len(sys.argv) > 1 else default_intents_dir()
+    memo = reading.memo_text(memo_texts(load_catalogue(directory)))
+    (directory / reading.MEMO_FILE).write_text(memo, encoding="utf-8")
