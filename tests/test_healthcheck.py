@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from dnws_bot.store import Store
+from dnws_bot.heartbeat import touch_heartbeat
 
 
 def healthcheck(
@@ -29,8 +29,7 @@ def healthcheck(
 def test_fresh_heartbeat_is_healthy(tmp_path: Path) -> None:
     """A heartbeat written just now by the store means exit 0."""
     db = tmp_path / "bot.sqlite3"
-    with Store.open(db) as store:
-        assert store.touch_heartbeat()
+    assert touch_heartbeat(db)
     result = healthcheck(db)
     assert result.returncode == 0, result.stderr
 
@@ -38,8 +37,7 @@ def test_fresh_heartbeat_is_healthy(tmp_path: Path) -> None:
 def test_stale_heartbeat_is_unhealthy(tmp_path: Path) -> None:
     """A heartbeat older than --max-age means exit 1."""
     db = tmp_path / "bot.sqlite3"
-    with Store.open(db) as store:
-        assert store.touch_heartbeat()
+    assert touch_heartbeat(db)
     old = time.time() - 600
     heartbeat = Path(f"{db}.heartbeat")
     os.utime(heartbeat, (old, old))
@@ -52,8 +50,7 @@ def test_stale_heartbeat_is_unhealthy(tmp_path: Path) -> None:
 def test_broken_catalogue_is_unhealthy(tmp_path: Path) -> None:
     """An intents directory that does not load means exit 2, even with a fresh heartbeat."""
     db = tmp_path / "bot.sqlite3"
-    with Store.open(db) as store:
-        store.touch_heartbeat()
+    assert touch_heartbeat(db)
     result = healthcheck(db, intents=str(tmp_path / "missing"))
     assert result.returncode == 2
     assert "missing" in result.stderr

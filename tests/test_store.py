@@ -11,20 +11,11 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from dnws_bot.store import (
-    MIGRATIONS,
-    SCHEMA_VERSION,
-    AsyncStore,
-    PollInfo,
-    Stats,
-    Store,
-    heartbeat_age,
-    heartbeat_path,
-)
+from dnws_bot.heartbeat import heartbeat_age, heartbeat_path, touch_heartbeat
+from dnws_bot.store import MIGRATIONS, AsyncStore, PollInfo, QuestionRecord, Stats, Store
 from privileges import file_modes_enforced
 
 CHAT = -1001
@@ -116,14 +107,45 @@ def assert_writes_dropped(store: Store, caplog: pytest.LogCaptureFixture, reason
 # --- migrations -------------------------------------------------------------------------------
 
 
-def test_open_creates_directory_and_current_schema(db_path: Path) -> None:
-    """Opening a path in a missing directory creates both and lands on the current schema in WAL."""
+def schema(path: Path) -> list[tuple[str, str, str]]:
+    """Every table and index with its SQL, and the schema version: what a migration produces."""
+    raw = sqlite3.connect(path)
+    try:
+        rows = raw.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name"
+        ).fetchall()
+        version = raw.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        raw.close()
+    return [*rows, ("user_version", "", str(version))]
+
+
+def test_open_creates_directory_and_a_wal_database_with_a_salt(db_path: Path) -> None:
+    """Opening a path in a missing directory creates both, in WAL mode, with a random salt."""
     with Store.open(db_path) as store:
         assert store.healthy
     raw = sqlite3.connect(db_path)
-    assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert raw.execute("SELECT length(value) FROM meta WHERE key = 'salt'").fetchone()[0] == 64
+
+
+@pytest.mark.parametrize("version", range(1, len(MIGRATIONS)))
+def test_every_older_schema_migrates_to_the_schema_of_a_new_file(
+    tmp_path: Path, version: int
+) -> None:
+    """A file left at any older version ends with exactly the tables of a freshly created one."""
+    with Store.open(tmp_path / "fresh.sqlite3"):
+        pass
+    old = tmp_path / "old.sqlite3"
+    raw = sqlite3.connect(old, isolation_level=None)
+    for steps in MIGRATIONS[:version]:
+        for sql in steps:
+            raw.execute(sql)
+    raw.execute(f"PRAGMA user_version = {version}")
+    raw.close()
+    with Store.open(old) as store:
+        assert store.healthy
+    assert schema(old) == schema(tmp_path / "fresh.sqlite3")
 
 
 def test_open_migrates_an_empty_file(tmp_path: Path) -> None:
@@ -158,8 +180,8 @@ def test_open_migrates_a_v1_database_and_keeps_its_data(tmp_path: Path) -> None:
         assert store.mark_quiz_asked(CHAT, "q1")
         assert store.quiz_asked(CHAT) == {"q1"}
     raw = sqlite3.connect(path)
-    assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert raw.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()[0] == "v1-salt"
+    assert raw.execute("SELECT elapsed_ms FROM questions").fetchall() == [(12.0,)]
 
 
 def test_newer_schema_is_read_but_never_written(
@@ -169,7 +191,7 @@ def test_newer_schema_is_read_but_never_written(
     with Store.open(db_path) as store:
         seed(store)
     raw = sqlite3.connect(db_path)
-    raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    raw.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     raw.close()
     with Store.open(db_path) as store:
         assert not store.healthy
@@ -207,11 +229,11 @@ async def test_200_concurrent_presses_through_async_store(
     """200 simultaneous 👍/👎 presses on the event loop are all counted, none locked out."""
     astore = AsyncStore.open(tmp_path / "bot.sqlite3")
     presses = [
-        astore.record_feedback(CHAT, 7, user, "a.b", "en", -1 if user % 4 == 0 else 1)
+        astore.call(Store.record_feedback, CHAT, 7, user, "a.b", "en", -1 if user % 4 == 0 else 1)
         for user in range(1000, 1200)
     ]
     assert all(await asyncio.gather(*presses))
-    stats = await astore.stats()
+    stats = await astore.call(Store.stats)
     await astore.close()
     assert (stats.feedback_up, stats.feedback_down) == (150, 50)
     assert "locked" not in caplog.text
@@ -279,8 +301,8 @@ def test_read_only_directory_serves_reads_and_never_raises(
                 assert read_all(store) == expected
                 assert_writes_dropped(store, warnings, "readonly")
                 warnings.clear()
-                assert store.touch_heartbeat() is False
-                assert len(warnings.records) == 1 and "touch_heartbeat" in warnings.text
+                assert touch_heartbeat(db_path) is False
+                assert len(warnings.records) == 1 and "heartbeat" in warnings.text
 
             warnings.clear()
             with Store.open(directory / "sub" / "new.sqlite3") as off:
@@ -427,36 +449,76 @@ def test_stats_totals(store: Store) -> None:
     assert (stats.unanswered, stats.feedback_up, stats.feedback_down) == (1, 0, 1)
 
 
-def test_heartbeat_is_written_beside_the_store(store: Store, db_path: Path) -> None:
+def test_heartbeat_is_written_beside_the_store(db_path: Path) -> None:
     """touch_heartbeat writes <db>.heartbeat, and heartbeat_age reads its age back."""
+    db_path.parent.mkdir()
     assert heartbeat_age(db_path) is None
-    assert store.touch_heartbeat()
+    assert touch_heartbeat(db_path)
     assert heartbeat_path(db_path) == db_path.with_name("bot.sqlite3.heartbeat")
     age = heartbeat_age(db_path)
     assert age is not None and 0.0 <= age < 60.0
 
 
-async def test_async_store_matches_the_sync_api(tmp_path: Path) -> None:
-    """AsyncStore forwards every bot-facing call to the store thread and back."""
+async def test_async_store_runs_any_store_method_on_its_thread(tmp_path: Path) -> None:
+    """AsyncStore.call runs a Store method with its arguments off the loop and returns its result."""
     astore = AsyncStore.open(tmp_path / "bot.sqlite3")
-    calls: list[Any] = [
-        astore.set_chat_lang(CHAT, "ja"),
-        astore.mark_quiz_asked(CHAT, "q1"),
-        astore.remember_poll("p1", CHAT, "q1", 0),
-        astore.record_poll_answer("p1", PLAYER_ID, PLAYER_NAME, [0]),
-        astore.log_question("none", None, "ja", "private", 0.1),
-        astore.log_unanswered(QUESTION, "en", "private", "none", [("a.b", 0.2)]),
-        astore.touch_heartbeat(),
-    ]
-    for call in calls:
-        assert await call
     assert astore.healthy
-    assert await astore.get_chat_lang(CHAT) == "ja"
-    assert await astore.quiz_asked(CHAT) == {"q1"}
-    assert await astore.poll("p1") == PollInfo("p1", CHAT, "q1", 0)
-    assert await astore.top_scores(CHAT, 5) == [(PLAYER_NAME, 1, 1)]
-    assert await astore.migrate_chat(CHAT, NEW_CHAT)
-    assert await astore.reset_quiz(NEW_CHAT)
-    assert await astore.record_feedback(NEW_CHAT, 1, FEEDBACK_USER_ID, "a.b", "ja", 1)
-    assert (await astore.stats()).questions == 1
+    assert await astore.call(Store.set_chat_lang, CHAT, "ja")
+    assert await astore.call(Store.get_chat_lang, CHAT) == "ja"
+    assert await astore.call(Store.remember_poll, "p1", CHAT, "q1", correct_option=0)
+    assert await astore.call(Store.record_poll_answer, "p1", PLAYER_ID, PLAYER_NAME, [0])
+    assert await astore.call(Store.poll, "p1") == PollInfo("p1", CHAT, "q1", 0)
+    assert await astore.call(Store.top_scores, CHAT, 5) == [(PLAYER_NAME, 1, 1)]
+    await astore.close()
+
+
+def record(n: int, *, answered: bool = True) -> QuestionRecord:
+    return QuestionRecord(
+        at=1_700_000_000.0 + n,
+        status="answer" if answered else "suggest",
+        intent_id="a.b" if answered else None,
+        lang="en",
+        chat_type="private",
+        score=0.5,
+        elapsed_ms=float(n),
+        text=None if answered else f"question {n}",
+        candidates=() if answered else (("a.b", 0.3),),
+    )
+
+
+def count_rows(path: Path, table: str) -> int:
+    raw = sqlite3.connect(path)
+    try:
+        return int(raw.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    finally:
+        raw.close()
+
+
+async def test_queued_question_log_is_written_on_close(tmp_path: Path) -> None:
+    """Rows still waiting for their batch are committed by close(), with every column."""
+    path = tmp_path / "bot.sqlite3"
+    astore = AsyncStore(Store.open(path), flush_seconds=3600, batch_size=1000)
+    for n in range(50):
+        astore.log_question(record(n, answered=n % 5 != 0))
+    assert count_rows(path, "questions") == 0  # still queued: the interval is an hour
+    await astore.close()
+    assert count_rows(path, "questions") == 50
+    with Store.open(path) as store:
+        unanswered = store.unanswered_since(days=10_000)
+    assert [row.text for row in unanswered] == [f"question {n}" for n in range(0, 50, 5)]
+    assert unanswered[0].candidates == (("a.b", 0.3),)
+    raw = sqlite3.connect(path)
+    assert raw.execute("SELECT sum(elapsed_ms) FROM questions").fetchone()[0] == sum(range(50))
+
+
+async def test_a_full_batch_is_written_without_waiting_for_the_interval(tmp_path: Path) -> None:
+    """When batch_size rows wait they go to the database at once, in one transaction."""
+    path = tmp_path / "bot.sqlite3"
+    astore = AsyncStore(Store.open(path), flush_seconds=3600, batch_size=10)
+    for n in range(25):
+        astore.log_question(record(n))
+    await astore.call(Store.stats)  # the store thread runs in order: both batches come first
+    assert count_rows(path, "questions") == 20
+    await astore.flush()
+    assert count_rows(path, "questions") == 25
     await astore.close()

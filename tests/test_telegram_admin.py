@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -75,6 +76,20 @@ async def test_reload_refuses_an_invalid_catalogue_and_keeps_serving(
     call = await editable_bot.reply_to(ADMIN_ID)
     assert "refused" in call.result["text"] and "glossary.yaml" in call.result["text"]
     assert (await editable_bot.say("P5とは")).ok
+
+
+async def test_reload_refuses_a_catalogue_without_the_bots_sentences(
+    editable_bot: RunningBot, editable_intents: Path
+) -> None:
+    """A texts.yaml that lacks a sentence the bot shows is refused, naming the missing key."""
+    path = editable_intents / "texts.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  share_label:", "  shared_label:", 1), encoding="utf-8")
+    editable_bot.feed(updates.command(ADMIN_ID, ADMIN_ID, "reload", language_code="en"))
+    call = await editable_bot.reply_to(ADMIN_ID)
+    assert "refused" in call.result["text"] and "'share_label' is missing" in call.result["text"]
+    answer = await editable_bot.say("what is the npt", language_code="en")
+    assert "↗ Share" in json.dumps(answer.params["reply_markup"], ensure_ascii=False)
 
 
 async def test_reload_swaps_a_valid_catalogue_while_questions_are_in_flight(

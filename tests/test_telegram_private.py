@@ -65,10 +65,11 @@ async def test_button_press_answers_that_intent_and_answers_the_callback(bot: Ru
     assert bot.engine.catalogue.by_id[intent].title.ja in second.result["text"]
 
 
-async def test_unknown_callback_data_gets_a_short_notice(bot: RunningBot) -> None:
-    """Callback data the bot never issued is answered with a notice, and nothing else is sent."""
+@pytest.mark.parametrize("data", ["zz:never-issued", "q:quiz-1", "i:no.such_intent"])
+async def test_unknown_callback_data_gets_a_short_notice(bot: RunningBot, data: str) -> None:
+    """Callback data the bot does not issue (or no longer) gets a notice and nothing else."""
     first = await bot.say("P5って?")
-    bot.feed(updates.callback_query(1001, first.result, "zz:never-issued", query_id="q-bad"))
+    bot.feed(updates.callback_query(1001, first.result, data, query_id="q-bad"))
     answered = await bot.api.wait_for("answerCallbackQuery")
     assert answered.params.get("text")
     assert not [c for c in await bot.quiet() if c.method == "sendMessage"]
@@ -170,11 +171,27 @@ async def test_share_button_opens_telegram_share_sheet_with_deep_link(bot: Runni
     assert any(u.startswith("https://t.me/share/url?url=") and "dnws_test_bot" in u for u in urls)
 
 
-@pytest.mark.parametrize("command", ["help", "topics", "source", "about", "map", "glossary"])
-async def test_each_command_answers(bot: RunningBot, command: str) -> None:
-    """Every public command answers with a message Telegram accepts."""
+@pytest.mark.parametrize(
+    ("command", "says", "buttons"),
+    [
+        ("help", ["Ask about 38 North", "/topics — Browse topics"], ""),
+        ("topics", ["Choose a topic"], "c:"),
+        ("source", ["38 North", ARTICLE], ""),
+        ("about", ["not affiliated with 38 North"], ""),
+        ("map", ["The article at a glance"], "i:"),
+        ("glossary", ["Glossary", "NPT"], ""),
+    ],
+)
+async def test_each_command_answers(
+    bot: RunningBot, command: str, says: list[str], buttons: str
+) -> None:
+    """Every public command answers with its own content (and its buttons, where it has some)."""
     bot.feed(updates.command(1004, 1004, command, language_code="en"))
-    assert (await bot.reply_to(1004)).ok
+    call = await bot.reply_to(1004)
+    for expected in says:
+        assert expected in call.result["text"], (command, expected)
+    if buttons:
+        assert any(d.startswith(buttons) for d in callback_data(call.params))
 
 
 async def test_lang_command_switches_answer_language_for_the_chat(bot: RunningBot) -> None:
@@ -202,3 +219,13 @@ async def test_follow_up_uses_the_previous_answer_then_expires(bot: RunningBot) 
     await bot.say("インドはどうやって核保有国として認められたの?")
     follow = await bot.say("パキスタンは?")
     assert bot.engine.catalogue.by_id["case.pakistan"].title.ja in follow.result["text"]
+
+
+@pytest.mark.parametrize("language_code", ["en", "ja"])
+async def test_ask_without_a_question_shows_its_usage_literally(
+    bot: RunningBot, language_code: str
+) -> None:
+    """/ask alone replies with the usage; '<question>' is shown as text, not parsed as HTML."""
+    bot.feed(updates.command(1006, 1006, "ask", language_code=language_code))
+    call = await bot.reply_to(1006)
+    assert call.result["text"] == bot.engine.text("ask_usage").get(language_code)  # type: ignore[arg-type]

@@ -168,10 +168,10 @@ class Engine:
         return standalone
 
     def answer(
-        self, question: str, mode: LangMode | None = None, previous: str | None = None
+        self, question: str | Question, mode: LangMode | None = None, previous: str | None = None
     ) -> Reply:
         """Best reply to a free-text question; `mode` forces the answer language."""
-        asked = self.matcher.question(question)
+        asked = question if isinstance(question, Question) else self.matcher.question(question)
         if not asked.norm:
             return self.renderer.empty(mode or asked.lang)
         forced: Lang | None = mode if mode in LANGS else None

@@ -11,15 +11,13 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from ..engine.html_subset import escape
-from .common import is_group, user_lang
+from ..store import Store
 from .services import services
+from .texts import ui
+from .turns import is_group, user_lang
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
-NOT_ALLOWED = {
-    "ja": "このコマンドは管理者専用です。",
-    "en": "Sorry, that command is for admins only.",
-}
 
 
 def _admin_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -40,23 +38,22 @@ def admins_only(handler: Handler) -> Handler:
         if message is None:
             return
         if not _admin_user(update, context):
-            await message.reply_text(
-                NOT_ALLOWED[user_lang(update, None)], do_quote=is_group(update)
-            )
+            refusal = ui(services(context).engine, "admins_only", user_lang(update, None))
+            await message.reply_html(escape(refusal), do_quote=is_group(update))
             return
         await handler(update, context)
 
     return gated
 
 
-@admins_only
 async def cmd_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/stats (admins): questions, answer rate, top intents, unanswered count, feedback."""
+    """/stats (admins, gated by the command table): questions, answer rate, top intents, unanswered count, feedback."""
     message = update.effective_message
     svc = services(context)
     if message is None or svc.store is None:
         return
-    stats = await svc.store.stats()
+    await svc.store.flush()  # count the questions still queued for the log too
+    stats = await svc.store.call(Store.stats)
     lines = [
         f"<b>dnws-bot</b> catalogue {svc.engine.version}",
         f"questions: {stats.questions}",
@@ -69,7 +66,6 @@ async def cmd_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await message.reply_html("\n".join(lines), do_quote=is_group(update))
 
 
-@admins_only
 async def cmd_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/reload (admins): validate intents/ and swap it in; an invalid one is refused with errors."""
     message = update.effective_message

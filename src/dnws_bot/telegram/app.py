@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
@@ -22,14 +21,19 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.ext.filters import BaseFilter
 
-from ..engine import Engine
+from ..engine import CatalogueError, Engine
+from ..engine.html_subset import escape
+from ..engine.language import Lang
 from ..logging_setup import install_redaction
 from ..settings import Settings
-from . import admin, common, handlers, inline, study
-from .commands import menu
+from . import admin, answers, buttons, commands, inline, study, update_log
+from .commands import MENU_SCOPES, Command, menus
 from .sending import make_bot, maybe_delivered
 from .services import Services, services
+from .texts import missing_texts, ui
+from .turns import user_lang
 
 log = logging.getLogger(__name__)
 
@@ -63,23 +67,32 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("update %s failed: %s", update_id, error, exc_info=error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
+    engine = services(context).engine
     if update.callback_query is not None:
         with contextlib.suppress(TelegramError):  # it may be answered or expired already
-            await update.callback_query.answer(common.text_for("apology", "en"))
+            await update.callback_query.answer(ui(engine, "apology", "en"))
         return
     if update.message is not None:
-        lang = common.user_lang(update, None)
+        lang = user_lang(update, None)
         try:
-            await update.message.reply_text(common.text_for("apology", lang))
+            await update.message.reply_html(escape(ui(engine, "apology", lang)))
         except Exception as exc:  # never let the apology itself escalate
             log.warning("could not send apology for update %s: %s", update_id, exc)
 
 
 async def register_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Register the command menu in both languages (default: English)."""
+    """Send the menus from the command table, in English (the default) and Japanese. The
+    default scope carries the private-chat menu; all group chats get their own."""
     bot = application.bot
-    await bot.set_my_commands([BotCommand(c, d) for c, d in menu("en")])
-    await bot.set_my_commands([BotCommand(c, d) for c, d in menu("ja")], language_code="ja")
+    svc = services_from(application)
+    languages: tuple[tuple[Lang, str | None], ...] = (("en", None), ("ja", "ja"))
+    for lang, code in languages:
+        await bot.set_my_commands(
+            menus(svc.commands, svc.engine, lang)["private"], language_code=code
+        )
+    for lang, code in languages:
+        group_menu = menus(svc.commands, svc.engine, lang)["groups"]
+        await bot.set_my_commands(group_menu, scope=MENU_SCOPES["groups"], language_code=code)
     log.info("bot @%s ready, catalogue %s", bot.username, services_from(application).engine.version)
 
 
@@ -95,8 +108,10 @@ def build_application(
     store: Any = None,
     *,
     with_updater: bool = True,
+    command_table: tuple[Command, ...] | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The whole bot: one Application with every handler, ready for polling or a webhook."""
+    """The whole bot: one Application with every handler, ready for polling or a webhook.
+    `command_table` defaults to `commands.COMMANDS` (read when called)."""
     token = settings.require_token()
     install_redaction([token, settings.webhook_secret])
     defaults = Defaults(
@@ -115,54 +130,51 @@ def build_application(
     if not with_updater:
         builder = builder.updater(None)
     application = builder.build()
-    application.bot_data["services"] = Services(settings=settings, engine=engine, store=store)
+    table = commands.COMMANDS if command_table is None else command_table
+    if problems := missing_texts(engine.catalogue, (c.name for c in table)):
+        raise CatalogueError(problems)
+    application.bot_data["services"] = Services(
+        settings=settings, engine=engine, store=store, commands=table
+    )
 
     new = filters.UpdateType.MESSAGE  # edited messages and channel posts are left alone
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
 
     # -1: start the clock for the per-update log line.
-    application.add_handler(TypeHandler(Update, handlers.mark_received), group=-1)
+    application.add_handler(TypeHandler(Update, update_log.mark_received), group=-1)
 
-    # 0: exactly one of these answers an update. Commands first (PTB ignores /cmd@otherbot).
-    commands: list[tuple[str, Callable[..., Coroutine[Any, Any, None]]]] = [
-        ("start", handlers.cmd_start),
-        ("help", handlers.cmd_help),
-        ("topics", handlers.cmd_topics),
-        ("lang", handlers.cmd_lang),
-        ("source", handlers.cmd_source),
-        ("about", handlers.cmd_about),
-        ("ask", handlers.cmd_ask),
-        ("map", study.cmd_map),
-        ("glossary", study.cmd_glossary),
-        ("quiz", study.cmd_quiz),
-        ("score", study.cmd_score),
-        ("stats", admin.cmd_stats),
-        ("reload", admin.cmd_reload),
-    ]
-    for name, callback in commands:
-        application.add_handler(CommandHandler(name, callback, filters=new))
-    application.add_handler(CallbackQueryHandler(handlers.button))
+    # 0: exactly one of these answers an update. Commands first, from the command table (PTB
+    # ignores /cmd@otherbot); a command outside its scope falls through to the handlers below.
+    where: dict[str, BaseFilter] = {"private": new & private, "groups": new & groups}
+    for command in table:
+        callback = (
+            admin.admins_only(command.handler) if command.scope == "admin" else command.handler
+        )
+        application.add_handler(
+            CommandHandler(command.name, callback, filters=where.get(command.scope, new))
+        )
+    application.add_handler(CallbackQueryHandler(buttons.on_button))
     application.add_handler(InlineQueryHandler(inline.inline_query))
     application.add_handler(PollAnswerHandler(study.poll_answer))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, admin.chat_migrated))
     application.add_handler(
-        MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, handlers.private_text)
+        MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, answers.private_text)
     )
     application.add_handler(
-        MessageHandler(new & groups & filters.TEXT & ~filters.COMMAND, handlers.group_text)
+        MessageHandler(new & groups & filters.TEXT & ~filters.COMMAND, answers.group_text)
     )
     application.add_handler(
-        MessageHandler(new & private & filters.COMMAND, handlers.unknown_command)
+        MessageHandler(new & private & filters.COMMAND, answers.unknown_command)
     )
     application.add_handler(
         MessageHandler(
-            new & ~filters.TEXT & ~filters.StatusUpdate.ALL & ~filters.COMMAND, handlers.non_text
+            new & ~filters.TEXT & ~filters.StatusUpdate.ALL & ~filters.COMMAND, answers.non_text
         )
     )
 
     # 99: one log line per update, whatever happened above.
-    application.add_handler(TypeHandler(Update, handlers.log_update), group=99)
+    application.add_handler(TypeHandler(Update, update_log.log_update), group=99)
     application.add_error_handler(on_error)
     return application
 

@@ -11,14 +11,13 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-Action = Literal["intent", "category", "vote", "term", "quiz"]
+Action = Literal["intent", "category", "vote", "term"]
 
 _CODES: dict[Action, str] = {
     "intent": "i",
     "category": "c",
     "vote": "v",
     "term": "g",
-    "quiz": "q",
 }
 _ACTIONS = {code: action for action, code in _CODES.items()}
 MAX_CALLBACK_BYTES = 64

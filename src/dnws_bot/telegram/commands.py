@@ -1,69 +1,105 @@
-"""The command table: one source for the Telegram menu (setMyCommands) and for /help."""
+"""The command table: each command's handler, where it works, and (by name, in
+intents/texts.yaml) its menu line and its /help line.
+
+app.py registers the handlers from it, `register_commands` sends the Telegram menus from it and
+/help renders from it, so the three cannot disagree. Adding a command is one entry here.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any, Literal
 
-from ..engine.catalogue import Text
-from ..engine.language import Lang
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    Update,
+)
+from telegram.ext import ContextTypes
+
+from ..engine import Engine, Lang
+from ..engine.html_subset import escape
+from . import admin, answers, general, study
+from .texts import command_text, ui
+from .turns import is_group, turn
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+# Where a command works: private chats, groups, both, or anywhere for ADMIN_IDS only (hidden
+# from the menus, listed in /help for admins).
+Scope = Literal["private", "groups", "both", "admin"]
+ChatKind = Literal["private", "groups"]
 
 
 @dataclass(frozen=True)
 class Command:
+    """One command. Its menu line is text `command_<name>` in intents/texts.yaml; its /help
+    line is `command_<name>_help` when the menu line is too short to explain it."""
+
     name: str
-    description: Text
-    admin_only: bool = False
+    handler: Handler
+    scope: Scope
+
+    def offered_in(self, chat: ChatKind) -> bool:
+        return self.scope in (chat, "both")
+
+
+def help_text(
+    table: tuple[Command, ...], engine: Engine, lang: Lang, chat: ChatKind, is_admin: bool
+) -> str:
+    """How to ask, then one line per command this chat offers (admin ones for admins)."""
+    lines = [
+        f"/{c.name} — {command_text(engine, c.name, for_help=True).get(lang)}"
+        for c in table
+        if c.offered_in(chat) or (is_admin and c.scope == "admin")
+    ]
+    return ui(engine, "help_intro", lang) + "\n\n" + "\n".join(lines)
+
+
+async def cmd_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/help: how to ask, and the command list (the same table as the Telegram menu)."""
+    if (t := await turn(update, context)) is None:
+        return
+    user = update.effective_user
+    chat: ChatKind = "groups" if is_group(update) else "private"
+    is_admin = t.svc.is_admin(user.id if user else None)
+    text = help_text(t.svc.commands, t.svc.engine, t.lang, chat, is_admin)
+    await t.message.reply_html(escape(text.format(bot=context.bot.username)), do_quote=t.quote)
+
+
+def menus(
+    table: tuple[Command, ...], engine: Engine, lang: Lang
+) -> dict[ChatKind, list[BotCommand]]:
+    """setMyCommands lists for private chats and for groups, in one language."""
+    return {
+        chat: [
+            BotCommand(c.name, command_text(engine, c.name).get(lang))
+            for c in table
+            if c.offered_in(chat)
+        ]
+        for chat in ("private", "groups")
+    }
+
+
+MENU_SCOPES = {
+    "private": BotCommandScopeAllPrivateChats(),
+    "groups": BotCommandScopeAllGroupChats(),
+}
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("start", Text("はじめに", "Start and main topics")),
-    Command("help", Text("使い方", "How to use this bot")),
-    Command("topics", Text("トピック一覧", "Browse topics")),
-    Command(
-        "ask",
-        Text(
-            "質問する(グループ用) 例: /ask DNWSとは", "Ask a question (groups): /ask what is DNWS"
-        ),
-    ),
-    Command("map", Text("記事の構成図", "The article at a glance")),
-    Command("glossary", Text("用語集", "Glossary of terms")),
-    Command("quiz", Text("クイズを出す", "Take a quiz question")),
-    Command("score", Text("クイズの成績(上位10人)", "Quiz leaderboard (top 10)")),
-    Command(
-        "lang", Text("回答言語: ja / en / both / auto", "Answer language: ja / en / both / auto")
-    ),
-    Command("source", Text("出典の記事", "The source article")),
-    Command("about", Text("このボットについて", "About this bot")),
-    Command("stats", Text("利用統計(管理者)", "Usage statistics (admins)"), admin_only=True),
-    Command("reload", Text("内容を再読み込み(管理者)", "Reload content (admins)"), admin_only=True),
+    Command("start", general.cmd_start, "both"),
+    Command("help", cmd_help, "both"),
+    Command("topics", general.cmd_topics, "both"),
+    Command("ask", answers.cmd_ask, "both"),
+    Command("map", study.cmd_map, "both"),
+    Command("glossary", study.cmd_glossary, "both"),
+    Command("quiz", study.cmd_quiz, "both"),
+    Command("score", study.cmd_score, "both"),
+    Command("lang", general.cmd_lang, "both"),
+    Command("source", general.cmd_source, "both"),
+    Command("about", general.cmd_about, "both"),
+    Command("stats", admin.cmd_stats, "admin"),
+    Command("reload", admin.cmd_reload, "admin"),
 )
-
-HELP_INTRO = Text(
-    "38 North の記事(2025年3月14日)「北朝鮮の事実上の核武装国化と米韓の対応戦略」について、"
-    "日本語か英語で質問してください。例: 「DNWSとは?」「北朝鮮の三つの障害は?」\n"
-    "グループでは /ask 質問、@メンション、またはボットへの返信で質問できます。"
-    "どのチャットでも @{bot} 質問 で検索できます(インラインモード)。",
-    "Ask about 38 North's article (2025-03-14) on North Korea's push for de facto nuclear "
-    'weapon state status and the ROK-US response, in English or Japanese, e.g. "What is a '
-    'DNWS?" or "What are North Korea\'s three obstacles?"\n'
-    "In groups use /ask, mention me, or reply to my message. In any chat type @{bot} and a "
-    "question (inline mode).",
-)
-
-
-START_HINT = Text(
-    "例:「DNWSとは?」「北朝鮮の三つの障害は?」 下のトピックからも選べます。使い方は /help",
-    'Try "What is a DNWS?" or "What are North Korea\'s three obstacles?", or pick a topic '
-    "below. /help for more.",
-)
-
-
-def menu(lang: Lang) -> list[tuple[str, str]]:
-    """(command, description) pairs for setMyCommands in one language; admin commands hidden."""
-    return [(c.name, c.description.get(lang)) for c in COMMANDS if not c.admin_only]
-
-
-def help_lines(lang: Lang, is_admin: bool) -> list[str]:
-    return [
-        f"/{c.name} — {c.description.get(lang)}" for c in COMMANDS if is_admin or not c.admin_only
-    ]

@@ -17,13 +17,14 @@ from telegram.ext import ContextTypes
 
 from ..engine import Engine
 from ..engine.language import Lang, detect_language
-from .common import note_outcome, user_lang
 from .keyboards import deep_link
 from .services import services
+from .texts import ui
+from .turns import user_lang
+from .update_log import note_outcome
 
 MAX_RESULTS = 5
 CACHE_SECONDS = 300
-OPEN_LABEL = {"ja": "ボットで開く", "en": "Open in the bot"}
 _SENTENCE_END = re.compile(r"(?<=[。!?])|(?<=[.!?])\s")
 
 
@@ -65,7 +66,8 @@ def inline_results(
                     [
                         [
                             InlineKeyboardButton(
-                                OPEN_LABEL[lang], url=deep_link(bot_username, intent_id)
+                                ui(engine, "open_in_bot_label", lang),
+                                url=deep_link(bot_username, intent_id),
                             )
                         ]
                     ]

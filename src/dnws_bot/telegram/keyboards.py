@@ -10,8 +10,7 @@ from ..engine import Button, Engine, Reply
 from ..engine.catalogue import Catalogue
 from ..engine.language import Lang
 from .callbacks import deep_link_payload, encode
-
-SHARE_LABEL = {"ja": "↗ 共有", "en": "↗ Share"}
+from .texts import ui
 
 
 def deep_link(bot_username: str, intent_id: str) -> str:
@@ -36,7 +35,10 @@ def _button(button: Button) -> InlineKeyboardButton:
 
 
 def reply_keyboard(
-    reply: Reply, bot_username: str | None, extra: list[InlineKeyboardButton] | None = None
+    engine: Engine,
+    reply: Reply,
+    bot_username: str | None,
+    extra: list[InlineKeyboardButton] | None = None,
 ) -> InlineKeyboardMarkup | None:
     """Related/suggested/topic buttons, then feedback and share under a real answer."""
     rows = [[_button(button)] for button in reply.buttons]
@@ -50,7 +52,7 @@ def reply_keyboard(
         if bot_username:
             footer.append(
                 InlineKeyboardButton(
-                    SHARE_LABEL[reply.lang],
+                    ui(engine, "share_label", reply.lang),
                     url=share_url(bot_username, reply.intent_id, reply.title),
                 )
             )
@@ -111,5 +113,5 @@ def answer_keyboard(
         if len(_KEYBOARDS) >= _MAX_CACHED:
             _KEYBOARDS.clear()
         extra = term_buttons(engine, reply.text, reply.lang) if reply.kind == "answer" else []
-        _KEYBOARDS[key] = reply_keyboard(reply, bot_username, extra)
+        _KEYBOARDS[key] = reply_keyboard(engine, reply, bot_username, extra)
     return _KEYBOARDS[key]

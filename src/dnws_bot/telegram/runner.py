@@ -19,6 +19,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from tornado.httpserver import HTTPServer
 
 from ..engine import Engine
+from ..heartbeat import touch_heartbeat
 from ..logging_setup import Throttle, configure_logging, install_redaction, redact
 from ..settings import Settings, SettingsError
 from ..store import AsyncStore
@@ -32,7 +33,7 @@ HEARTBEAT_SECONDS = 30.0
 async def _heartbeat(store: AsyncStore) -> None:
     """Prove liveness to `dnws-bot healthcheck` (a file beside the store)."""
     while True:
-        await store.touch_heartbeat()
+        await asyncio.to_thread(touch_heartbeat, store.store.path)
         await asyncio.sleep(HEARTBEAT_SECONDS)
 
 

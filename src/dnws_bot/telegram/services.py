@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -13,10 +12,12 @@ from telegram.ext import ContextTypes
 
 from ..engine import CatalogueError, Engine
 from ..settings import Settings
+from ..store import AsyncStore, Store
 from .context import ConversationContext
+from .texts import missing_texts
 
 if TYPE_CHECKING:
-    from ..store import AsyncStore
+    from .commands import Command
 
 log = logging.getLogger(__name__)
 MAX_CACHED_CHATS = 100_000
@@ -29,6 +30,7 @@ class Services:
     settings: Settings
     engine: Engine
     store: AsyncStore | None = None
+    commands: tuple[Command, ...] = ()  # the command table the handlers were registered from
     started: float = field(default_factory=time.monotonic)
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     context: ConversationContext = field(default_factory=ConversationContext)
@@ -37,38 +39,31 @@ class Services:
     outcomes: dict[int, tuple[str, str, float]] = field(default_factory=dict)
     # Chat languages read through from the store ("" = no choice); SQLite stays the truth.
     _langs: dict[int, str] = field(default_factory=dict)
-    _background: set[asyncio.Task[Any]] = field(default_factory=set)
 
     async def chat_lang(self, chat_id: int) -> str | None:
         """The chat's /lang choice, from memory after the first read."""
         if chat_id not in self._langs:
             if len(self._langs) >= MAX_CACHED_CHATS:
                 self._langs.clear()
-            stored = await self.store.get_chat_lang(chat_id) if self.store else None
+            stored = await self.store.call(Store.get_chat_lang, chat_id) if self.store else None
             self._langs[chat_id] = stored or ""
         return self._langs[chat_id] or None
 
     async def set_chat_lang(self, chat_id: int, mode: str) -> None:
         self._langs[chat_id] = mode
         if self.store is not None:
-            await self.store.set_chat_lang(chat_id, mode)
+            await self.store.call(Store.set_chat_lang, chat_id, mode)
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         self._langs.pop(old_chat_id, None)
         self._langs.pop(new_chat_id, None)
         if self.store is not None:
-            await self.store.migrate_chat(old_chat_id, new_chat_id)
-
-    def in_background(self, work: Coroutine[Any, Any, Any]) -> None:
-        """Bookkeeping that must not hold up the reply (the store logs its own failures)."""
-        task = asyncio.get_running_loop().create_task(work)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+            await self.store.call(Store.migrate_chat, old_chat_id, new_chat_id)
 
     async def drain(self) -> None:
-        """Let pending bookkeeping finish before shutdown, so nothing queued is lost."""
-        if self._background:
-            await asyncio.gather(*self._background, return_exceptions=True)
+        """Commit the queued question log before shutdown, so a clean stop loses no row."""
+        if self.store is not None:
+            await self.store.flush()
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.admin_ids
@@ -81,6 +76,8 @@ class Services:
                 engine = await loop.run_in_executor(
                     None, Engine.load, self.settings.intents_dir, None, self.settings.cache_dir
                 )
+                if problems := missing_texts(engine.catalogue, (c.name for c in self.commands)):
+                    raise CatalogueError(problems)
             except CatalogueError as exc:
                 details = "\n".join(str(p) for p in exc.problems[:20])
                 log.warning("reload refused: %s\n%s", exc, details)

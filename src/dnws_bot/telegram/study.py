@@ -18,46 +18,21 @@ from ..engine.html_subset import escape
 from ..engine.language import Lang
 from ..engine.normalize import normalize
 from ..engine.study import pick_question
+from ..store import Store
 from .callbacks import encode
-from .common import chat_mode, is_group, note_outcome, turn, user_lang
 from .services import services
+from .texts import ui
+from .turns import chat_mode, is_group, turn, user_lang
+from .update_log import note_outcome
 
 log = logging.getLogger(__name__)
-
-TEXTS = {
-    "map_title": {"ja": "🗺 記事の構成", "en": "🗺 The article at a glance"},
-    "glossary_title": {"ja": "📘 用語集", "en": "📘 Glossary"},
-    "glossary_hint": {
-        "ja": "/glossary 用語 で一つだけ表示(例: /glossary NPT)",
-        "en": "/glossary <term> shows one (e.g. /glossary NPT)",
-    },
-    "no_term": {
-        "ja": "その用語は用語集にありません。/glossary で一覧を表示します。",
-        "en": "That term is not in the glossary. /glossary lists them all.",
-    },
-    "more": {"ja": "詳しい回答", "en": "Full answer"},
-    "no_scores": {
-        "ja": "まだ成績がありません。/quiz で始めましょう!",
-        "en": "No scores yet — start with /quiz!",
-    },
-    "score_title": {"ja": "🏆 クイズ成績(上位10人)", "en": "🏆 Quiz leaderboard (top 10)"},
-    "unknown_topic": {
-        "ja": "そのトピックのクイズはありません。全体から出題します。",
-        "en": "No quiz for that topic; here is one from the whole article.",
-    },
-}
-
-
-def _t(key: str, lang: Lang) -> str:
-    return TEXTS[key][lang]
-
 
 # ---------------------------------------------------------------- map
 
 
 def map_message(engine: Engine, lang: Lang) -> tuple[str, InlineKeyboardMarkup]:
     """The article's structure in one message, each line also a button into its intent."""
-    lines = [f"<b>{_t('map_title', lang)}</b>"]
+    lines = [f"<b>{escape(ui(engine, 'map_title', lang))}</b>"]
     rows: list[list[InlineKeyboardButton]] = []
     for line in engine.map_lines(lang):
         lines.append(f"{line.marker} {escape(line.title)}")
@@ -78,25 +53,31 @@ async def cmd_map(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 # ---------------------------------------------------------------- glossary
 
 
-def term_message(term: Term, lang: Lang) -> tuple[str, InlineKeyboardMarkup | None]:
+def term_message(engine: Engine, term: Term, lang: Lang) -> tuple[str, InlineKeyboardMarkup | None]:
     """One term: its name in bold, the one-line definition, a button to the full answer."""
     text = f"<b>{escape(term.term.get(lang))}</b>\n{escape(term.definition.get(lang))}"
     if term.intent is None:
         return text, None
     keyboard = InlineKeyboardMarkup(
-        [[InlineKeyboardButton(_t("more", lang), callback_data=encode("intent", term.intent))]]
+        [
+            [
+                InlineKeyboardButton(
+                    ui(engine, "full_answer", lang), callback_data=encode("intent", term.intent)
+                )
+            ]
+        ]
     )
     return text, keyboard
 
 
 def glossary_message(engine: Engine, lang: Lang) -> str:
-    lines = [f"<b>{_t('glossary_title', lang)}</b>"]
+    lines = [f"<b>{escape(ui(engine, 'glossary_title', lang))}</b>"]
     for term in engine.catalogue.study.terms:
         lines.append(
             f"• <b>{escape(term.term.get(lang))}</b> — {escape(term.definition.get(lang))}"
         )
     lines.append("")
-    lines.append(escape(_t("glossary_hint", lang)))
+    lines.append(escape(ui(engine, "glossary_hint", lang)))
     return "\n".join(lines)
 
 
@@ -110,9 +91,9 @@ async def cmd_glossary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     term = t.svc.engine.catalogue.study.term(query)
     if term is None:
-        await t.message.reply_text(_t("no_term", t.lang), do_quote=t.quote)
+        await t.reply("no_term")
         return
-    text, keyboard = term_message(term, t.lang)
+    text, keyboard = term_message(t.svc.engine, term, t.lang)
     await t.message.reply_html(text, reply_markup=keyboard, do_quote=t.quote)
 
 
@@ -121,7 +102,7 @@ async def show_term(message: Message, engine: Engine, term_id: str, lang: Lang) 
     term = next((t for t in engine.catalogue.study.terms if t.id == term_id), None)
     if term is None:
         return False
-    text, keyboard = term_message(term, lang)
+    text, keyboard = term_message(engine, term, lang)
     await message.reply_html(text, reply_markup=keyboard, do_quote=False)
     return True
 
@@ -131,14 +112,15 @@ async def show_term(message: Message, engine: Engine, term_id: str, lang: Lang) 
 
 def quiz_topic(engine: Engine, words: str) -> str | None:
     """The category a `/quiz <topic>` names (by id, title or a question about it), else None."""
-    key = normalize(words)
+    asked = engine.matcher.question(words)
+    key = asked.norm
     if not key:
         return None
     for category in engine.catalogue.categories:
         titles = {normalize(category.title.ja), normalize(category.title.en), category.id}
         if key in titles or any(key in t for t in titles):
             return category.id
-    match = engine.match(words)
+    match = engine.match(asked)
     return match.candidates[0].intent_id.split(".", 1)[0] if match.candidates else None
 
 
@@ -157,13 +139,14 @@ async def cmd_quiz(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     words = " ".join(context.args or [])
     topic = quiz_topic(engine, words) if words else None
     if words and topic is None:
-        await message.reply_text(_t("unknown_topic", lang), do_quote=is_group(update))
+        sorry = ui(engine, "unknown_topic", lang)
+        await message.reply_html(escape(sorry), do_quote=is_group(update))
     if topic is not None and not any(q.category == topic for q in questions):
         topic = None
-    asked = await svc.store.quiz_asked(chat.id) if svc.store else set()
+    asked = await svc.store.call(Store.quiz_asked, chat.id) if svc.store else set()
     question, restart = pick_question(questions, asked, topic, random.Random())
     if restart and svc.store is not None:
-        await svc.store.reset_quiz(chat.id)
+        await svc.store.call(Store.reset_quiz, chat.id)
     with warnings.catch_warnings():
         # correct_option_id is the field the Bot API documents for quizzes (and Telegram still
         # accepts); PTB 22.8 prefers the newer list form and warns about the old one.
@@ -179,8 +162,9 @@ async def cmd_quiz(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
     note_outcome(context, update, lang, question.intent, 1.0)
     if svc.store is not None and poll_message.poll is not None:
-        await svc.store.mark_quiz_asked(chat.id, question.id)
-        await svc.store.remember_poll(poll_message.poll.id, chat.id, question.id, question.correct)
+        poll_id = poll_message.poll.id
+        await svc.store.call(Store.mark_quiz_asked, chat.id, question.id)
+        await svc.store.call(Store.remember_poll, poll_id, chat.id, question.id, question.correct)
 
 
 async def poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -190,8 +174,8 @@ async def poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if answer is None or svc.store is None or answer.user is None:
         return  # answers from anonymous voters (voter_chat) are not scored
     name = answer.user.full_name or answer.user.username or "?"
-    await svc.store.record_poll_answer(
-        answer.poll_id, answer.user.id, name, list(answer.option_ids)
+    await svc.store.call(
+        Store.record_poll_answer, answer.poll_id, answer.user.id, name, list(answer.option_ids)
     )
 
 
@@ -200,12 +184,12 @@ async def cmd_score(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if (t := await turn(update, context)) is None:
         return
     chat_id = t.message.chat.id
-    rows = await t.svc.store.top_scores(chat_id, 10) if t.svc.store else []
+    rows = await t.svc.store.call(Store.top_scores, chat_id, 10) if t.svc.store else []
     if not rows:
-        await t.message.reply_text(_t("no_scores", t.lang), do_quote=t.quote)
+        await t.reply("no_scores")
         return
     medals = ["🥇", "🥈", "🥉"]
-    lines = [f"<b>{_t('score_title', t.lang)}</b>"]
+    lines = [f"<b>{escape(t.say('score_title'))}</b>"]
     for rank, (name, correct, answered) in enumerate(rows, 1):
         badge = medals[rank - 1] if rank <= 3 else f"{rank}."
         lines.append(f"{badge} {escape(name)} — {correct}/{answered}")
