@@ -1,4 +1,5 @@
-"""Calibrate MatchSettings on tests/data/tune.yaml (never on eval.yaml, which is reported).
+"""Calibrate MatchSettings on tests/data/tune.yaml and tune_new.yaml (never on the eval files,
+which are reported).
 
 Scores do not depend on thresholds, so each weight setting is scored once and every threshold
 combination is replayed on the cached rankings. The objective is the share of in-scope questions
@@ -19,7 +20,8 @@ from dnws_bot.engine import Engine, MatchSettings
 from dnws_bot.engine.evaluation import Case, load_cases
 from dnws_bot.engine.matching import Candidate, Matcher
 
-TUNE = Path(__file__).resolve().parent.parent / "tests" / "data" / "tune.yaml"
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+TUNE = [DATA / "tune.yaml", DATA / "tune_new.yaml"]  # tune_new.yaml until it is merged in
 
 
 def outcome(ranked: list[Candidate], s: MatchSettings) -> tuple[str, str | None]:
@@ -79,7 +81,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="thresholds only, current weights")
     args = parser.parse_args()
-    cases = load_cases(TUNE)
+    cases = [c for path in TUNE if path.exists() for c in load_cases(path) if c.context is None]
     catalogue = Engine.load().catalogue
     base = MatchSettings()
     training = (
