@@ -28,7 +28,7 @@ from .features import Analysed, Analyser, Question, coverage_units
 from .language import Lang
 from .reading import Readings
 from .tables import MatchSettings, Tables, build_tables, nb_features
-from .vocabulary import build_analyser, build_readings
+from .vocabulary import build_analyser, build_readings, paraphrase_readings
 
 __all__ = ["Candidate", "MatchResult", "MatchSettings", "Matcher", "Status", "Tables"]
 
@@ -74,7 +74,9 @@ class Matcher:
         built = build_readings(catalogue, s.reading_layer) if analyser is None else reading.EMPTY
         self.readings = readings if readings is not None else built
         self.analyser = analyser or build_analyser(catalogue, self.readings, s.reading_layer)
-        self.tables = tables or build_tables(catalogue, self.analyser, s)
+        self.tables = tables or build_tables(
+            catalogue, self.analyser, s, paraphrase_readings(catalogue) if s.reading_layer else None
+        )
         self._ids = [intent.id for intent in catalogue.intents]
         self._shares_by_id = dict(zip(self._ids, self.tables.concept_shares, strict=True))
 

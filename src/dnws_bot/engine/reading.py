@@ -178,6 +178,11 @@ def _read(text: str, memo: Memo) -> list[tuple[str, str]]:
     return found
 
 
+def read_text(text: str, memo: Memo) -> str:
+    """Reading of a catalogue text, words separated by spaces (from the memo when it has it)."""
+    return " ".join(spoken for _, spoken in _read(text, memo))
+
+
 def build_readings(
     concept_forms: dict[str, tuple[str, ...]], japanese_texts: Iterable[str], memo: Memo
 ) -> Readings:

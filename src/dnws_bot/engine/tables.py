@@ -3,6 +3,7 @@ settings it is learnt and scored with."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from . import vectors
@@ -58,8 +59,15 @@ def nb_features(analysed: Analysed, gram_weight: float) -> list[tuple[str, float
     ]
 
 
-def build_tables(catalogue: Catalogue, analyser: Analyser, settings: MatchSettings) -> Tables:
-    """Per-intent concept and gram weights (share of paraphrases carrying each), and naive Bayes."""
+def build_tables(
+    catalogue: Catalogue,
+    analyser: Analyser,
+    settings: MatchSettings,
+    spoken: Mapping[str, str] | None = None,
+) -> Tables:
+    """Per-intent concept and gram weights (share of paraphrases carrying each), and naive Bayes.
+    `spoken`: readings of Japanese paraphrases, extra naive Bayes examples for kana questions."""
+    spoken = spoken or {}
     stop = catalogue.stopwords
     concept_share: list[dict[str, float]] = []
     gram_share: list[dict[str, float]] = []
@@ -72,7 +80,12 @@ def build_tables(catalogue: Catalogue, analyser: Analyser, settings: MatchSettin
             for lang in LANGS
             for p in intent.paraphrases[lang]
         ]
-        examples.append([nb_features(a, settings.nb_gram_weight) for a in analysed])
+        # Read aloud, a paraphrase is what a kana question looks like (measured on the tuning
+        # sets: as naive Bayes examples only; in the similarity shares they did not help).
+        kana = [
+            analyser.analyse_normalised(spoken[p]) for p in intent.paraphrases["ja"] if p in spoken
+        ]
+        examples.append([nb_features(a, settings.nb_gram_weight) for a in (*analysed, *kana)])
         n = len(analysed)
         concept_share.append(vectors.shares((a.features for a in analysed), n))
         for keyword in intent.keywords:

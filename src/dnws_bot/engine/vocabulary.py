@@ -38,6 +38,16 @@ def build_readings(catalogue: Catalogue, reading_layer: bool = True) -> Readings
     )
 
 
+def paraphrase_readings(catalogue: Catalogue) -> dict[str, str]:
+    """Each Japanese paraphrase with kanji, read (from the memo; no analyser when it is whole)."""
+    memo = reading.load_memo(catalogue.directory)
+    return {
+        text: normalize_content(reading.read_text(text, memo))
+        for text in japanese_texts(catalogue)
+        if reading.has_kanji(text)
+    }
+
+
 def memo_texts(catalogue: Catalogue) -> list[str]:
     """Every text `build_readings` reads: kanji alias forms and Japanese paraphrases."""
     forms = [f for forms in concept_groups(catalogue.aliases).values() for f in forms]
