@@ -1,19 +1,25 @@
 """The ceilings: PTB + HTTP with a handler that only replies (same builder setup as dnws-bot).
 
-`noop_bot.py` replies "ok"; `noop_bot.py rich` replies one fixed, pre-rendered dnws-bot answer
+`noop_bot.py` replies "ok"; `noop_bot.py --rich` replies one fixed, pre-rendered dnws-bot answer
 with its keyboard, so the cost of sending and parsing a message of that size is in the ceiling.
+telegram_bench passes dnws-bot's connection pool and concurrency (--pool, --concurrency).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
-import sys
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters
 
-RICH = len(sys.argv) > 1 and sys.argv[1] == "rich"
+_parser = argparse.ArgumentParser()
+_parser.add_argument("--rich", action="store_true")
+_parser.add_argument("--pool", type=int, default=8)
+_parser.add_argument("--concurrency", type=int, default=32)
+ARGS = _parser.parse_args()
+RICH = ARGS.rich
 TEXT, KEYBOARD = "ok", None
 if RICH:
     from dnws_bot.engine import Engine
@@ -40,8 +46,8 @@ def main() -> None:
         .token(os.environ["TELEGRAM_BOT_TOKEN"])
         .base_url(f"{api}/bot")
         .rate_limiter(AIORateLimiter(overall_max_rate=100_000, overall_time_period=1))
-        .concurrent_updates(64)  # the same concurrency and pool as dnws-bot
-        .connection_pool_size(64)
+        .concurrent_updates(ARGS.concurrency)
+        .connection_pool_size(ARGS.pool)
         .build()
     )
     application.add_handler(MessageHandler(filters.TEXT, reply_ok))

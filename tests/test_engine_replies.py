@@ -106,13 +106,14 @@ def test_forced_english_answers_a_japanese_question_in_english(engine: Engine) -
 
 
 def test_suggest_reply_lists_candidates_as_buttons(engine: Engine, suggest_en: Reply) -> None:
-    """A did-you-mean reply offers each candidate as a button and lists its title."""
+    """A did-you-mean reply is one line of text; the candidates are its buttons only."""
     assert suggest_en.status == "suggest"
     assert suggest_en.intent_id is None
     assert [b.intent_id for b in suggest_en.buttons] == list(SUGGESTED)
     assert suggest_en.suggestions == SUGGESTED
+    assert suggest_en.html == escape(engine.text("did_you_mean").en)
     for intent_id in SUGGESTED:
-        assert escape(engine.catalogue.by_id[intent_id].title.en) in suggest_en.html
+        assert escape(engine.catalogue.by_id[intent_id].title.en) not in suggest_en.html
 
 
 def test_real_suggest_reply_has_at_most_three_buttons(engine: Engine) -> None:

@@ -8,6 +8,8 @@ import pytest
 
 from botapi import updates
 from conftest import RunningBot
+from dnws_bot.engine import Engine
+from phone import phone_lines
 
 ARTICLE = "https://www.38north.org/2025/03/north-koreas-efforts-to-attain-de-facto-nuclear-weapon-state-status-and-rok-us-response-strategy/"
 
@@ -174,12 +176,12 @@ async def test_share_button_opens_telegram_share_sheet_with_deep_link(bot: Runni
 @pytest.mark.parametrize(
     ("command", "says", "buttons"),
     [
-        ("help", ["Ask about 38 North", "/topics — Browse topics"], ""),
+        ("help", ["Ask about the 38 North article", "/topics — Browse topics"], ""),
         ("topics", ["Choose a topic"], "c:"),
-        ("source", ["38 North", ARTICLE], ""),
+        ("source", ["38 North", "North Korea's Efforts to Attain"], ""),
         ("about", ["not affiliated with 38 North"], ""),
         ("map", ["The article at a glance"], "i:"),
-        ("glossary", ["Glossary", "NPT"], ""),
+        ("glossary", ["Glossary"], "g:"),
     ],
 )
 async def test_each_command_answers(
@@ -229,3 +231,171 @@ async def test_ask_without_a_question_shows_its_usage_literally(
     bot.feed(updates.command(1006, 1006, "ask", language_code=language_code))
     call = await bot.reply_to(1006)
     assert call.result["text"] == bot.engine.text("ask_usage").get(language_code)  # type: ignore[arg-type]
+
+
+def vote_labels(message: dict) -> list[str]:  # type: ignore[type-arg]
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    return [b["text"] for row in rows for b in row if b.get("callback_data", "").startswith("v:")]
+
+
+@pytest.mark.parametrize("language_code", ["ja", "en"])
+async def test_a_vote_ticks_its_thumb_and_a_second_vote_moves_the_tick(
+    bot: RunningBot, language_code: str
+) -> None:
+    """👍 edits the row to "👍 ✓"; 👎 then moves the tick; the same vote again changes nothing."""
+    first = await bot.say(
+        "NPTとは" if language_code == "ja" else "what is the npt", language_code=language_code
+    )
+    chat, message_id = 1001, first.result["message_id"]
+    intent = next(d for d in callback_data(first.params) if d.startswith("v:")).split(":")[1]
+    for sign, expected in (("+", ["👍 ✓", "👎"]), ("-", ["👍", "👎 ✓"]), ("-", ["👍", "👎 ✓"])):
+        presser = {"id": 1001, "is_bot": False, "first_name": "A", "language_code": language_code}
+        message = bot.api.message(chat, message_id)
+        bot.feed(updates.callback_query(presser, message, f"v:{intent}:{sign}"))
+        answered = await bot.api.wait_for("answerCallbackQuery")
+        assert answered.params["text"] == bot.engine.text("voted").get(language_code)  # type: ignore[arg-type]
+        await bot.api.wait_for("editMessageReplyMarkup")
+        assert vote_labels(bot.api.message(chat, message_id)) == expected
+    assert not [c for c in await bot.quiet() if c.method == "sendMessage"]  # no apology
+    stats = bot_store_stats(bot)
+    assert (stats.feedback_up, stats.feedback_down) == (0, 1)
+
+
+@pytest.mark.parametrize("intent_id", ["definition.dnws", "glossary.npt", "case.india"])
+def test_glossary_buttons_come_from_the_answer_body_and_never_lead_back(
+    shared_engine: Engine, intent_id: str
+) -> None:
+    """Term buttons name terms of the answer's body only, never the answer's own term."""
+    from dnws_bot.telegram.keyboards import term_buttons
+
+    for lang in ("ja", "en"):
+        reply = shared_engine.intent_reply(intent_id, lang)  # type: ignore[arg-type]
+        terms = {t.id: t for t in shared_engine.catalogue.study.terms}
+        for button in term_buttons(shared_engine, reply, lang):  # type: ignore[arg-type]
+            term = terms[str(button.callback_data).removeprefix("g:")]
+            assert term.intent != intent_id
+            assert term in shared_engine.catalogue.study.terms_in(reply.body)
+
+
+def test_no_answer_gets_the_dnws_term_from_the_article_url(shared_engine: Engine) -> None:
+    """The article URL (…de-facto-nuclear-weapon-state…) no longer adds a DNWS button."""
+    from dnws_bot.telegram.keyboards import term_buttons
+
+    dnws = {t.id for t in shared_engine.catalogue.study.terms if t.intent == "definition.dnws"}
+    for intent in shared_engine.catalogue.intents:
+        reply = shared_engine.intent_reply(intent.id, "en")
+        found = {str(b.callback_data)[2:] for b in term_buttons(shared_engine, reply, "en")}
+        mentioned = {t.id for t in shared_engine.catalogue.study.terms_in(reply.body)}
+        assert found & dnws <= mentioned, intent.id
+
+
+async def test_lang_both_folds_the_second_language_with_buttons_in_the_users(
+    bot: RunningBot,
+) -> None:
+    """/lang both: the other language sits in an expandable blockquote; buttons and the
+    confirmation are in the user's own language (English here, though the question is Japanese)."""
+    bot.feed(updates.command(1007, 1007, "lang", "both", language_code="en"))
+    done = await bot.reply_to(1007)
+    assert done.result["text"] == bot.engine.text("lang_set").en.format(mode="Both")
+    call = await bot.say("NPTとは", user_id=1007, language_code="en")
+    text, entities = call.result["text"], call.result["entities"]
+    (fold,) = [e for e in entities if e["type"] == "expandable_blockquote"]
+    assert "出典" in text and "Source" in text
+    assert text.index("Source") > text.index("出典")  # the question's language leads
+    related = [b["text"] for row in keyboard(call.params) for b in row if "callback_data" in b]
+    titles = {i.title.en for i in bot.engine.catalogue.intents}
+    assert related[0] in titles
+    urls = [b for row in keyboard(call.params) for b in row if "url" in b]
+    assert urls[0]["text"] == bot.engine.text("share_label").en
+    assert fold["offset"] > 0
+
+
+@pytest.mark.parametrize(("command", "language_code"), [("lang", "en"), ("settings", "ja")])
+async def test_lang_alone_and_settings_offer_the_choices_as_buttons(
+    bot: RunningBot, command: str, language_code: str
+) -> None:
+    """/lang and /settings show 日本語 / English / both / auto; a press sets and ticks it."""
+    bot.feed(updates.command(1008, 1008, command, language_code=language_code))
+    call = await bot.reply_to(1008)
+    data = callback_data(call.params)
+    assert data == ["l:ja", "l:en", "l:both", "l:auto"]
+    labels = [b["text"] for row in keyboard(call.params) for b in row]
+    assert labels[:2] == ["日本語", "English"] and labels[3].startswith("✓")
+    for query_id in ("l1", "l2"):  # the second press changes nothing and must not fail
+        bot.feed(
+            updates.callback_query(
+                {"id": 1008, "is_bot": False, "first_name": "A", "language_code": language_code},
+                call.result,
+                "l:en",
+                query_id=query_id,
+            )
+        )
+        answered = await bot.api.wait_for("answerCallbackQuery")
+        assert answered.ok
+    mode = "English"
+    assert answered.params["text"] == bot.engine.text("lang_set").get(language_code).format(
+        mode=mode
+    )  # type: ignore[arg-type]
+    edited = bot.api.message(1008, call.result["message_id"])
+    assert [b["text"] for b in edited["reply_markup"]["inline_keyboard"][0]][1] == "✓ English"
+    english = await bot.say("NPTとは", user_id=1008, language_code=language_code)
+    assert "Source" in english.result["text"]
+
+
+@pytest.mark.parametrize("language_code", ["ja", "en"])
+async def test_source_links_the_title_with_a_small_preview_card(
+    bot: RunningBot, language_code: str
+) -> None:
+    """/source shows the article's title as the link and asks for a small preview card."""
+    bot.feed(updates.command(1009, 1009, "source", language_code=language_code))
+    call = await bot.reply_to(1009)
+    title = bot.engine.catalogue.article.title.get(language_code)  # type: ignore[arg-type]
+    (link,) = [e for e in call.result["entities"] if e["type"] == "text_link"]
+    assert link["url"] == ARTICLE and title in call.result["text"]
+    assert ARTICLE not in call.result["text"]
+    preview = call.result["link_preview_options"]
+    assert preview["url"] == ARTICLE and preview["prefer_small_media"] is True
+    assert not preview.get("is_disabled")
+
+
+@pytest.mark.parametrize("language_code", ["ja", "en"])
+async def test_private_help_fits_a_phone_and_leaves_out_ask(
+    bot: RunningBot, language_code: str
+) -> None:
+    """/help in a private chat has no /ask and fits one phone screen (≤ 18 lines)."""
+    bot.feed(updates.command(1010, 1010, "help", language_code=language_code))
+    call = await bot.reply_to(1010)
+    assert "/ask" not in call.result["text"] and "/settings" in call.result["text"]
+    assert phone_lines(call.result) <= 18
+
+
+@pytest.mark.parametrize(
+    ("question", "language_code"),
+    [("制裁", "ja"), ("明日の東京の天気は?", "ja"), ("weather tomorrow", "en")],
+)
+async def test_did_you_mean_and_out_of_scope_offer_ask_another(
+    bot: RunningBot, question: str, language_code: str
+) -> None:
+    """Did-you-mean is one line with the options as buttons; both offer "🔎 Ask another"."""
+    call = await bot.say(question, language_code=language_code)
+    assert "\n" not in call.result["text"]  # one line: no list of the options
+    (switch,) = [
+        b for row in keyboard(call.params) for b in row if "switch_inline_query_current_chat" in b
+    ]
+    assert switch["switch_inline_query_current_chat"] == ""
+    assert switch["text"] == bot.engine.text("ask_another_label").get(language_code)  # type: ignore[arg-type]
+
+
+async def test_a_vote_whose_row_cannot_be_edited_still_counts(bot: RunningBot) -> None:
+    """If Telegram refuses the edit of the vote row, the vote is kept and nothing else is sent."""
+    first = await bot.say("what is the npt", language_code="en")
+    vote = next(d for d in callback_data(first.params) if d.startswith("v:") and d.endswith("-"))
+    bot.api.inject(
+        "editMessageReplyMarkup", status=400, description="Bad Request: message can't be edited"
+    )
+    bot.feed(updates.callback_query(1001, first.result, vote, query_id="v-noedit"))
+    assert (await bot.api.wait_for("answerCallbackQuery")).ok
+    await bot.api.wait_for("editMessageReplyMarkup")
+    assert not [c for c in await bot.quiet() if c.method == "sendMessage"]
+    stats = bot_store_stats(bot)
+    assert (stats.feedback_up, stats.feedback_down) == (0, 1)

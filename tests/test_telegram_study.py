@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
+
 from botapi import updates
 from conftest import RunningBot
+from phone import keyboard_rows
 
 GROUP = -1007770001
 
@@ -78,22 +81,41 @@ async def wait_until_stored(bot: RunningBot, poll_id: str) -> None:
     raise AssertionError(f"poll {poll_id} was never stored")
 
 
-async def test_map_lists_the_article_structure_with_buttons(bot: RunningBot) -> None:
-    """/map shows definition → requirements → … → conclusion, each line a button."""
+async def test_map_draws_the_tree_once_with_buttons_for_the_steps(bot: RunningBot) -> None:
+    """/map draws the article's tree once; its numbered top-level steps are the only buttons."""
     for lang, word in (("en", "conclusion"), ("ja", "結論")):
         bot.feed(updates.command(9201, 9201, "map", language_code=lang))
         call = await bot.reply_to(9201)
         assert word in call.result["text"].lower()
         markup = call.params["reply_markup"]
         markup = json.loads(markup) if isinstance(markup, str) else markup
-        assert len(markup["inline_keyboard"]) >= 7
+        buttons = [b for row in markup["inline_keyboard"] for b in row]
+        steps = bot.engine.catalogue.study.article_map
+        assert [b["text"] for b in buttons] == [str(n) for n in range(1, len(steps) + 1)]
+        assert [b["callback_data"] for b in buttons] == [f"i:{s.intent}" for s in steps]
+        assert len(markup["inline_keyboard"]) <= 2
+        for button in buttons:  # no title is listed twice
+            assert call.result["text"].count(button["text"] + ".") == 1
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+async def test_glossary_is_one_line_and_the_terms_as_buttons(bot: RunningBot, lang: str) -> None:
+    """/glossary is one line of text and every term a button, two or three to a row."""
+    bot.feed(updates.command(9203, 9203, "glossary", language_code=lang))
+    call = await bot.reply_to(9203)
+    assert "\n" not in call.result["text"]
+    rows = keyboard_rows(call.params)
+    data = [b["callback_data"] for row in rows for b in row]
+    assert data == [f"g:{t.id}" for t in bot.engine.catalogue.study.terms]
+    assert all(2 <= len(row) <= 3 for row in rows[:-1])
+    assert 1 + len(rows) <= 15
+    bot.feed(updates.callback_query(9203, call.result, "g:npt"))
+    term = await bot.reply_to(9203)
+    assert "NPT" in term.result["text"]
 
 
 async def test_glossary_lists_terms_and_shows_one(bot: RunningBot) -> None:
-    """/glossary lists at least 12 terms; /glossary NPT shows that one with a 'full answer' button."""
-    bot.feed(updates.command(9202, 9202, "glossary", language_code="en"))
-    listing = (await bot.reply_to(9202)).result["text"]
-    assert listing.count("•") >= 12
+    """/glossary NPT shows that one term with a 'full answer' button."""
     bot.feed(updates.command(9202, 9202, "glossary", "NPT", language_code="ja"))
     one = await bot.reply_to(9202)
     assert "NPT" in one.result["text"]

@@ -7,6 +7,7 @@ what a user would see without any network. Every string from the catalogue is tr
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -51,8 +52,26 @@ class Reply:
         return "none" if self.kind == "empty" else self.kind
 
 
-def _langs(mode: LangMode) -> tuple[Lang, ...]:
-    return LANGS if mode == "both" else (mode,)
+def _langs(mode: LangMode, first: Lang | None = None) -> tuple[Lang, ...]:
+    """The languages of a reply, the main one first (in "both", `first` leads if given)."""
+    if mode != "both":
+        return (mode,)
+    lead = first or LANGS[0]
+    return (lead, *(lang for lang in LANGS if lang != lead))
+
+
+def _fold(html: str) -> str:
+    """Telegram shows an expandable blockquote as three lines and a "show more"."""
+    return f"<blockquote expandable>{html}</blockquote>"
+
+
+# An answer wider than this (columns; a Japanese character takes two) is folded when the chat
+# needs it short: about two lines of a phone.
+FOLD_ABOVE_COLUMNS = 70
+
+
+def _columns(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
 class Renderer:
@@ -70,11 +89,17 @@ class Renderer:
         )
         return f"<b>{escape(intent.title.get(lang))}</b>\n\n{intent.answer.get(lang)}\n\n{source}"
 
-    def intent_reply(self, intent_id: str, mode: LangMode, score: float = 1.0) -> Reply:
-        """The full answer for one intent, with its related intents as buttons."""
+    def intent_reply(
+        self, intent_id: str, mode: LangMode, score: float = 1.0, *, first: Lang | None = None
+    ) -> Reply:
+        """The full answer for one intent, with its related intents as buttons; in "both" the
+        second language comes folded in an expandable blockquote."""
         intent = self.catalogue.by_id[intent_id]
-        langs = _langs(mode)
-        html = "\n\n".join(self._answer_block(intent, lang) for lang in langs)
+        langs = _langs(mode, first)
+        html = "\n".join(
+            self._answer_block(intent, lang) if i == 0 else _fold(self._answer_block(intent, lang))
+            for i, lang in enumerate(langs)
+        )
         primary = langs[0]
         buttons = tuple(
             Button(self.catalogue.by_id[rid].title.get(primary), intent_id=rid)
@@ -95,15 +120,41 @@ class Renderer:
             suggestions=(),
         )
 
+    def folded_html(self, intent_id: str, mode: LangMode, first: Lang | None = None) -> str:
+        """A group's short form of an answer: title, the answer folded when long (Telegram
+        shows three lines and "show more"), the second language folded whole, and a one-line
+        source (publisher, date, link; the section is in the full answer)."""
+        intent = self.catalogue.by_id[intent_id]
+        langs = _langs(mode, first)
+        lead = langs[0]
+        answer = intent.answer.get(lead)
+        parts = [f"<b>{escape(intent.title.get(lead))}</b>"]
+        parts.append(
+            _fold(answer) if _columns(to_plain_text(answer)) > FOLD_ABOVE_COLUMNS else answer
+        )
+        parts.extend(
+            _fold(f"<b>{escape(intent.title.get(lang))}</b>\n{intent.answer.get(lang)}")
+            for lang in langs[1:]
+        )
+        # The source, short (publisher and date: one phone line), where the full answer cites.
+        block = self._answer_block(intent, lead)
+        head = f"<b>{escape(intent.title.get(lead))}</b>\n\n{answer}"
+        if block.startswith(head) and block.removeprefix(head).strip():
+            article = self.catalogue.article
+            parts.append(
+                f"📖 {self.catalogue.texts['source_label'].get(lead)}: "
+                f'<a href="{escape(article.url)}">{escape(article.publisher)} ({article.date})</a>'
+            )
+        return "\n".join(parts)
+
     def from_match(self, match: MatchResult, mode: LangMode | None = None) -> Reply:
         """Render a matcher verdict in the question's language, or the chat's chosen mode."""
         mode = mode or match.lang
         candidates = tuple((c.intent_id, c.score) for c in match.candidates)
         if match.status == "answer" and match.intent_id is not None:
-            return replace(
-                self.intent_reply(match.intent_id, mode, match.score), candidates=candidates
-            )
-        lang = _langs(mode)[0]
+            reply = self.intent_reply(match.intent_id, mode, match.score, first=match.lang)
+            return replace(reply, candidates=candidates)
+        lang = _langs(mode, match.lang)[0]
         if match.status == "suggest":
             ids = tuple(c.intent_id for c in match.candidates)
             reply = self._message_reply(
@@ -137,12 +188,8 @@ class Renderer:
         langs = _langs(mode)
         blocks = []
         for lang in langs:
-            titles = [self.catalogue.by_id[i].title.get(lang) for i in suggestions]
-            lines = [
-                escape(self.catalogue.texts[key].get(lang)),
-                *(f"• {escape(t)}" for t in titles),
-            ]
-            blocks.append("\n".join(lines))
+            # One line: the options are the buttons (listing them twice costs a phone screen).
+            blocks.append(escape(self.catalogue.texts[key].get(lang)))
         html = "\n\n".join(blocks)
         return Reply(
             kind=kind,

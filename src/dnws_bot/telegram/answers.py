@@ -9,23 +9,40 @@ from __future__ import annotations
 import time
 
 from telegram import Message, MessageEntity, Update
+from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from ..engine import Reply
+from ..engine import Lang, LangMode, Reply
 from ..store import QuestionRecord
 from .context import ContextKey
 from .keyboards import answer_keyboard
 from .services import services
-from .turns import chat_mode, is_group, turn
+from .turns import chat_mode, is_group, turn, user_lang
 from .update_log import note_outcome
+
+GROUPS = (ChatType.GROUP, ChatType.SUPERGROUP)
 
 
 async def send_reply(
-    context: ContextTypes.DEFAULT_TYPE, target: Message, reply: Reply, *, quote: bool
+    context: ContextTypes.DEFAULT_TYPE,
+    target: Message,
+    reply: Reply,
+    *,
+    quote: bool,
+    mode: LangMode | None = None,
+    reader: Lang | None = None,
 ) -> Message:
-    """Send a rendered reply under `target` (quoted in groups, same forum topic)."""
-    keyboard = answer_keyboard(services(context).engine, reply, context.bot.username)
-    return await target.reply_html(reply.html, reply_markup=keyboard, do_quote=quote)
+    """Send a rendered reply under `target` (quoted in groups, same forum topic).
+
+    In groups an answer takes its short form (long parts folded, one source line) so the
+    shared chat stays readable on a phone. Buttons are in the `reader`'s language if given.
+    """
+    engine = services(context).engine
+    html = reply.html
+    if reply.kind == "answer" and reply.intent_id is not None and target.chat.type in GROUPS:
+        html = engine.renderer.folded_html(reply.intent_id, mode or reply.lang, reply.lang)
+    keyboard = answer_keyboard(engine, reply, context.bot.username, reader)
+    return await target.reply_html(html, reply_markup=keyboard, do_quote=quote)
 
 
 async def answer_question(
@@ -42,7 +59,8 @@ async def answer_question(
     key = conversation_key(update)
     asked = svc.engine.matcher.question(question)  # normalised once for the engine and the log
     reply = svc.engine.answer(asked, mode, previous=svc.context.recall(key))
-    await send_reply(context, target, reply, quote=quote)
+    reader = user_lang(update, None) if mode == "both" else None
+    await send_reply(context, target, reply, quote=quote, mode=mode, reader=reader)
     if reply.intent_id is not None:
         svc.context.remember(key, reply.intent_id)
     note_outcome(context, update, reply.lang, reply.intent_id, reply.score)

@@ -49,7 +49,14 @@ ALLOWED_UPDATES = [
 ]
 
 
-CONCURRENT_UPDATES = 64
+# Chosen by measurement (bench/telegram_bench.py against the stand-in, 2 shared cores):
+# httpcore checks every pooled connection on every request, so a smaller pool is faster — 2, 4
+# and 8 connections gave 1.2-1.8x the updates/s of 16, 32 or 64 — and more updates in flight than
+# 32 only queue for them (8 connections: 32 in flight ~335/s, 64 ~230/s). 32 in flight still
+# let 31 chats wait out a slow send or a flood limit while the others are answered; 8
+# connections still carry ~80 sends/s at 100 ms per call, above Telegram's ~30 messages/s.
+CONCURRENT_UPDATES = 32
+CONNECTION_POOL_SIZE = 8
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -121,10 +128,7 @@ def build_application(
     )
     builder = (
         Application.builder()
-        .bot(make_bot(settings, defaults=defaults, pool_size=CONCURRENT_UPDATES))
-        # As many updates in flight as connections: a longer queue than the pool makes httpcore's
-        # request assignment quadratic (measured in bench: 183 → 555 updates/s for a no-op bot).
-        # 64 slow chats at once still leave others unaffected.
+        .bot(make_bot(settings, defaults=defaults, pool_size=CONNECTION_POOL_SIZE))
         .concurrent_updates(CONCURRENT_UPDATES)
     )
     if not with_updater:

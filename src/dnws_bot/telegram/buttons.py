@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from telegram import Message, Update
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from ..engine.html_subset import escape
 from ..engine.language import Lang, detect_language
 from ..store import Store
-from . import study
+from . import general, study
 from .answers import conversation_key, send_reply
-from .callbacks import decode
+from .callbacks import decode, encode
 from .keyboards import category_keyboard
 from .services import services
 from .texts import ui
-from .turns import chat_mode
+from .turns import chat_mode, user_lang
 from .update_log import note_outcome
+
+log = logging.getLogger(__name__)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -28,6 +33,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     pressed = decode(query.data)
     message = query.message if isinstance(query.message, Message) else None
     lang: Lang = detect_language(message.text or "") if message is not None else "en"
+    reader = user_lang(update, None)  # notices and confirmations: the presser's own language
+    if pressed is not None and pressed.action == "lang":
+        await general.lang_button(update, context, pressed.value)
+        return
     valid = pressed is not None and (
         (pressed.action in ("intent", "vote") and pressed.value in catalogue.by_id)
         or (
@@ -37,10 +46,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         or (pressed.action == "term" and any(t.id == pressed.value for t in catalogue.study.terms))
     )
     if pressed is None or not valid:
-        await query.answer(ui(svc.engine, "outdated", lang))
+        await query.answer(ui(svc.engine, "outdated", reader))
         return
     if message is None:  # a button under an inline-mode message, or a message too old to reach
-        await query.answer(ui(svc.engine, "open_in_bot", lang))
+        await query.answer(ui(svc.engine, "open_in_bot", reader))
         return
     if pressed.action == "vote":
         vote = 1 if pressed.extra == "+" else -1
@@ -54,15 +63,17 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 lang,
                 vote,
             )
-        await query.answer(ui(svc.engine, "voted", lang))
+        await query.answer(ui(svc.engine, "voted", reader))
+        await show_vote(message, pressed.value, vote)
         return
     await query.answer()
     mode = await chat_mode(update, svc) or lang
     if pressed.action == "term":
         await study.show_term(message, svc.engine, pressed.value, lang)
     elif pressed.action == "intent":
-        reply = svc.engine.intent_reply(pressed.value, mode)
-        await send_reply(context, message, reply, quote=False)
+        reply = svc.engine.renderer.intent_reply(pressed.value, mode, first=reader)
+        keys = reader if mode == "both" else None
+        await send_reply(context, message, reply, quote=False, mode=mode, reader=keys)
         svc.context.remember(conversation_key(update), pressed.value)
         note_outcome(context, update, reply.lang, reply.intent_id, 1.0)
     else:
@@ -72,3 +83,27 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             reply_markup=category_keyboard(catalogue, pressed.value, lang),
             do_quote=False,
         )
+
+
+def _with_vote(button: InlineKeyboardButton, intent_id: str, vote: int) -> InlineKeyboardButton:
+    """A thumb button relabelled: ✓ on the one just counted, plain on the other."""
+    for sign, thumb in (("+", "👍"), ("-", "👎")):
+        if button.callback_data == encode("vote", intent_id, sign):
+            ticked = (vote > 0) == (sign == "+")
+            return InlineKeyboardButton(
+                f"{thumb} ✓" if ticked else thumb, callback_data=button.callback_data
+            )
+    return button
+
+
+async def show_vote(message: Message, intent_id: str, vote: int) -> None:
+    """Edit the vote row to show the vote was counted; the same vote again changes nothing."""
+    markup = message.reply_markup
+    if markup is None:
+        return
+    rows = [[_with_vote(b, intent_id, vote) for b in row] for row in markup.inline_keyboard]
+    try:
+        await message.edit_reply_markup(InlineKeyboardMarkup(rows))
+    except BadRequest as exc:  # the vote is stored; the tick is only its receipt
+        if "not modified" not in exc.message:
+            log.info("vote row not edited in chat %s: %s", message.chat.id, exc.message)

@@ -11,13 +11,14 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-Action = Literal["intent", "category", "vote", "term"]
+Action = Literal["intent", "category", "vote", "term", "lang"]
 
 _CODES: dict[Action, str] = {
     "intent": "i",
     "category": "c",
     "vote": "v",
     "term": "g",
+    "lang": "l",
 }
 _ACTIONS = {code: action for action, code in _CODES.items()}
 MAX_CALLBACK_BYTES = 64

@@ -48,13 +48,19 @@ class Command:
 def help_text(
     table: tuple[Command, ...], engine: Engine, lang: Lang, chat: ChatKind, is_admin: bool
 ) -> str:
-    """How to ask, then one line per command this chat offers (admin ones for admins)."""
-    lines = [
-        f"/{c.name} — {command_text(engine, c.name, for_help=True).get(lang)}"
+    """How to ask here, then one line per command this chat offers (admin ones for admins):
+    private chats leave out /ask (any text is a question), groups put it first. One phone
+    screen."""
+    shown = [
+        c
         for c in table
-        if c.offered_in(chat) or (is_admin and c.scope == "admin")
+        if (c.offered_in(chat) or (is_admin and c.scope == "admin"))
+        and not (chat == "private" and c.name == "ask")
     ]
-    return ui(engine, "help_intro", lang) + "\n\n" + "\n".join(lines)
+    shown.sort(key=lambda c: c.name != "ask")  # stable: /ask first, the table's order after
+    lines = [f"/{c.name} — {command_text(engine, c.name, for_help=True).get(lang)}" for c in shown]
+    intro = ui(engine, "help_private_intro" if chat == "private" else "help_group_intro", lang)
+    return intro + "\n\n" + "\n".join(lines)
 
 
 async def cmd_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -98,6 +104,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("quiz", study.cmd_quiz, "both"),
     Command("score", study.cmd_score, "both"),
     Command("lang", general.cmd_lang, "both"),
+    Command("settings", general.cmd_settings, "both"),
     Command("source", general.cmd_source, "both"),
     Command("about", general.cmd_about, "both"),
     Command("stats", admin.cmd_stats, "admin"),

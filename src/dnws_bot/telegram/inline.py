@@ -1,4 +1,5 @@
-"""Inline mode: `@bot question` in any chat lists up to five answers to post."""
+"""Inline mode: `@bot question` in any chat lists up to five answers to post, under an "Ask in
+the bot" button; a question the article does not answer gets one result that says so."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
+    InlineQueryResultsButton,
     InputTextMessageContent,
     LinkPreviewOptions,
     Update,
@@ -16,6 +18,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from ..engine import Engine
+from ..engine.html_subset import escape
 from ..engine.language import Lang, detect_language
 from .keyboards import deep_link
 from .services import services
@@ -74,7 +77,35 @@ def inline_results(
                 ),
             )
         )
+    if not results and query.strip():
+        results.append(no_match_result(engine, lang))
     return results
+
+
+def no_match_result(engine: Engine, lang: Lang) -> InlineQueryResultArticle:
+    """The one result for a query the article does not answer: it says so (posting it says so
+    too), and the button above the results leads to the bot."""
+    text = ui(engine, "inline_no_match_text", lang)
+    return InlineQueryResultArticle(
+        id=f"none:{lang}",
+        title=ui(engine, "inline_no_match_title", lang),
+        description=text,
+        input_message_content=InputTextMessageContent(
+            escape(text),
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        ),
+    )
+
+
+START_PARAMETER = "inline"
+
+
+def ask_button(engine: Engine, lang: Lang) -> InlineQueryResultsButton:
+    """ "Ask in the bot" above the results: opens a private chat (/start inline)."""
+    return InlineQueryResultsButton(
+        ui(engine, "inline_button", lang), start_parameter=START_PARAMETER
+    )
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -87,5 +118,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     personal = not text.strip()  # only the empty query depends on who asks (their language)
     lang = user_lang(update, None) if personal else detect_language(text)
     results = inline_results(svc.engine, text, lang, context.bot.username)
-    await query.answer(results, cache_time=CACHE_SECONDS, is_personal=personal)
-    note_outcome(context, update, lang, results[0].id.split(":")[0] if results else None, 0.0)
+    button = ask_button(svc.engine, lang)
+    await query.answer(results, cache_time=CACHE_SECONDS, is_personal=personal, button=button)
+    found = results[0].id.split(":")[0] if results else None
+    note_outcome(context, update, lang, found if found != "none" else None, 0.0)

@@ -1,4 +1,4 @@
-"""Reply buttons → Telegram inline keyboards. One button per row: thumbs are wide, screens narrow."""
+"""Reply buttons → Telegram inline keyboards, at most three rows under an answer (phones)."""
 
 from __future__ import annotations
 
@@ -24,39 +24,79 @@ def share_url(bot_username: str, intent_id: str, title: str) -> str:
     return f"https://t.me/share/url?url={quote(link, safe='')}&text={quote(title, safe='')}"
 
 
-def _button(button: Button) -> InlineKeyboardButton:
+def _button(catalogue: Catalogue, button: Button, lang: Lang) -> InlineKeyboardButton:
+    """A reply button, labelled in `lang` (the reader's language, whatever the answer's)."""
     if button.intent_id is not None:
-        return InlineKeyboardButton(button.label, callback_data=encode("intent", button.intent_id))
+        title = catalogue.by_id[button.intent_id].title.get(lang)
+        return InlineKeyboardButton(title, callback_data=encode("intent", button.intent_id))
     if button.category_id is not None:
+        category = next(c for c in catalogue.categories if c.id == button.category_id)
         return InlineKeyboardButton(
-            button.label, callback_data=encode("category", button.category_id)
+            category.title.get(lang), callback_data=encode("category", button.category_id)
         )
     raise ValueError(f"button without a target: {button}")
+
+
+MAX_RELATED = 2
+MAX_TERMS = 2
+
+
+def vote_row(
+    engine: Engine, intent_id: str, title: str, lang: Lang, bot_username: str | None, voted: int = 0
+) -> list[InlineKeyboardButton]:
+    """👍 👎 ↗︎share in one row; after a vote, its thumb carries a ✓ (the vote was counted)."""
+    row = [
+        InlineKeyboardButton(
+            "👍 ✓" if voted > 0 else "👍", callback_data=encode("vote", intent_id, "+")
+        ),
+        InlineKeyboardButton(
+            "👎 ✓" if voted < 0 else "👎", callback_data=encode("vote", intent_id, "-")
+        ),
+    ]
+    if bot_username:
+        row.append(
+            InlineKeyboardButton(
+                ui(engine, "share_label", lang), url=share_url(bot_username, intent_id, title)
+            )
+        )
+    return row
+
+
+def ask_another(engine: Engine, lang: Lang) -> InlineKeyboardButton:
+    """Opens "@bot " in this chat's input field, to ask again in inline mode."""
+    return InlineKeyboardButton(
+        ui(engine, "ask_another_label", lang), switch_inline_query_current_chat=""
+    )
 
 
 def reply_keyboard(
     engine: Engine,
     reply: Reply,
     bot_username: str | None,
-    extra: list[InlineKeyboardButton] | None = None,
+    lang: Lang,
+    terms: list[InlineKeyboardButton] | None = None,
 ) -> InlineKeyboardMarkup | None:
-    """Related/suggested/topic buttons, then feedback and share under a real answer."""
-    rows = [[_button(button)] for button in reply.buttons]
-    if extra:
-        rows.extend([b] for b in extra)
+    """At most three rows under an answer: related topics, glossary terms, 👍 👎 share.
+
+    Without terms the two related topics get a row each (long titles stay readable); other
+    replies get their options and a "🔎 Ask another" button.
+    """
+    catalogue = engine.catalogue
+    buttons = [_button(catalogue, b, lang) for b in reply.buttons]
+    rows: list[list[InlineKeyboardButton]]
     if reply.kind == "answer" and reply.intent_id is not None:
-        footer = [
-            InlineKeyboardButton("👍", callback_data=encode("vote", reply.intent_id, "+")),
-            InlineKeyboardButton("👎", callback_data=encode("vote", reply.intent_id, "-")),
-        ]
-        if bot_username:
-            footer.append(
-                InlineKeyboardButton(
-                    ui(engine, "share_label", reply.lang),
-                    url=share_url(bot_username, reply.intent_id, reply.title),
-                )
-            )
-        rows.append(footer)
+        related = buttons[:MAX_RELATED]
+        rows = [related, terms] if terms and related else [[b] for b in related]
+        if terms and not related:
+            rows = [terms]
+        title = catalogue.by_id[reply.intent_id].title.get(lang)
+        rows.append(vote_row(engine, reply.intent_id, title, lang, bot_username))
+        return InlineKeyboardMarkup(rows)
+    # Options (long titles) one to a row; topics (short names) three to a row.
+    per_row = 3 if all(b.category_id for b in reply.buttons) else 1
+    rows = [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+    if reply.kind in ("suggest", "none") and bot_username:
+        rows.append([ask_another(engine, lang)])
     return InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -86,14 +126,14 @@ def topics_keyboard(catalogue: Catalogue, lang: Lang) -> InlineKeyboardMarkup:
     )
 
 
-def term_buttons(
-    engine: Engine, answer_text: str, lang: Lang, limit: int = 2
-) -> list[InlineKeyboardButton]:
-    """Glossary buttons for terms that appear in an answer."""
+def term_buttons(engine: Engine, reply: Reply, lang: Lang) -> list[InlineKeyboardButton]:
+    """Glossary buttons for terms the answer's body mentions (never its title or source link),
+    leaving out a term whose entry leads back to this very answer."""
     return [
         InlineKeyboardButton(f"📘 {term.term.get(lang)}", callback_data=encode("term", term.id))
-        for term in engine.catalogue.study.terms_in(answer_text)[:limit]
-    ]
+        for term in engine.catalogue.study.terms_in(reply.body)
+        if term.intent != reply.intent_id
+    ][:MAX_TERMS]
 
 
 _KEYBOARDS: dict[tuple[object, ...], InlineKeyboardMarkup | None] = {}
@@ -101,17 +141,19 @@ _MAX_CACHED = 4096
 
 
 def answer_keyboard(
-    engine: Engine, reply: Reply, bot_username: str | None
+    engine: Engine, reply: Reply, bot_username: str | None, lang: Lang | None = None
 ) -> InlineKeyboardMarkup | None:
-    """The full keyboard under a reply, memoised: it depends only on what the key names.
+    """The full keyboard under a reply, labelled in `lang` (default: the reply's), memoised:
+    it depends only on what the key names.
 
     Building PTB button objects costs more than matching the question, and the same few
     hundred keyboards repeat all day; the catalogue version in the key retires old ones.
     """
-    key = (engine.version, reply.kind, reply.lang, reply.intent_id, reply.suggestions, bot_username)
+    lang = lang or reply.lang
+    key = (engine.version, reply.kind, lang, reply.intent_id, reply.suggestions, bot_username)
     if key not in _KEYBOARDS:
         if len(_KEYBOARDS) >= _MAX_CACHED:
             _KEYBOARDS.clear()
-        extra = term_buttons(engine, reply.text, reply.lang) if reply.kind == "answer" else []
-        _KEYBOARDS[key] = reply_keyboard(engine, reply, bot_username, extra)
+        terms = term_buttons(engine, reply, lang) if reply.kind == "answer" else []
+        _KEYBOARDS[key] = reply_keyboard(engine, reply, bot_username, lang, terms)
     return _KEYBOARDS[key]

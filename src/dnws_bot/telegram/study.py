@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import warnings
 from typing import Any, cast
 
@@ -30,15 +31,22 @@ log = logging.getLogger(__name__)
 # ---------------------------------------------------------------- map
 
 
+STEPS_PER_ROW = 5
+
+
 def map_message(engine: Engine, lang: Lang) -> tuple[str, InlineKeyboardMarkup]:
-    """The article's structure in one message, each line also a button into its intent."""
+    """The article's structure drawn once; the numbered top-level steps are buttons ("1" … "9"),
+    so the titles are not listed a second time under it."""
     lines = [f"<b>{escape(ui(engine, 'map_title', lang))}</b>"]
-    rows: list[list[InlineKeyboardButton]] = []
+    steps: list[InlineKeyboardButton] = []
     for line in engine.map_lines(lang):
         lines.append(f"{line.marker} {escape(line.title)}")
-        rows.append(
-            [InlineKeyboardButton(line.text, callback_data=encode("intent", line.intent_id))]
-        )
+        if not line.marker.startswith(" "):
+            number = line.marker.rstrip(".")
+            steps.append(
+                InlineKeyboardButton(number, callback_data=encode("intent", line.intent_id))
+            )
+    rows = [steps[i : i + STEPS_PER_ROW] for i in range(0, len(steps), STEPS_PER_ROW)]
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
@@ -70,24 +78,34 @@ def term_message(engine: Engine, term: Term, lang: Lang) -> tuple[str, InlineKey
     return text, keyboard
 
 
-def glossary_message(engine: Engine, lang: Lang) -> str:
-    lines = [f"<b>{escape(ui(engine, 'glossary_title', lang))}</b>"]
-    for term in engine.catalogue.study.terms:
-        lines.append(
-            f"• <b>{escape(term.term.get(lang))}</b> — {escape(term.definition.get(lang))}"
-        )
-    lines.append("")
-    lines.append(escape(ui(engine, "glossary_hint", lang)))
-    return "\n".join(lines)
+TERMS_PER_ROW = 2
+_GLOSS = re.compile(r"\s*[((].*[))]\s*$")
+
+
+def short_term(term: Term, lang: Lang) -> str:
+    """A term's name without its parenthesised gloss ("NPT (Treaty on …)" → "NPT")."""
+    name = term.term.get(lang)
+    return _GLOSS.sub("", name) or name
+
+
+def glossary_message(engine: Engine, lang: Lang) -> tuple[str, InlineKeyboardMarkup]:
+    """One line, then every term as a button (two to a row): a phone screen, not three."""
+    buttons = [
+        InlineKeyboardButton(short_term(term, lang), callback_data=encode("term", term.id))
+        for term in engine.catalogue.study.terms
+    ]
+    rows = [buttons[i : i + TERMS_PER_ROW] for i in range(0, len(buttons), TERMS_PER_ROW)]
+    return escape(ui(engine, "glossary_pick", lang)), InlineKeyboardMarkup(rows)
 
 
 async def cmd_glossary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/glossary lists every term with a one-line definition; /glossary <term> shows one."""
+    """/glossary: the terms as buttons; /glossary <term> shows one definition."""
     if (t := await turn(update, context)) is None:
         return
     query = " ".join(context.args or [])
     if not query:
-        await t.message.reply_html(glossary_message(t.svc.engine, t.lang), do_quote=t.quote)
+        text, terms = glossary_message(t.svc.engine, t.lang)
+        await t.message.reply_html(text, reply_markup=terms, do_quote=t.quote)
         return
     term = t.svc.engine.catalogue.study.term(query)
     if term is None:

@@ -25,11 +25,9 @@ async def chat_mode(update: Update, svc: Services) -> LangMode | None:
 
 
 def user_lang(update: Update, mode: LangMode | None) -> Lang:
-    """Language for menus: the chat's choice, else the user's Telegram language."""
+    """Language for menus: the chat's one language, else (auto, both) the user's Telegram one."""
     if mode in ("ja", "en"):
         return mode
-    if mode == "both":
-        return "ja"
     user = update.effective_user
     code = (user.language_code or "") if user else ""
     return "ja" if code.lower().startswith("ja") else "en"
