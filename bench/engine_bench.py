@@ -224,3 +224,41 @@ def style_table() -> str:
             lines.append(f"| {key[1]} | {n} | {was[key][1] / n:.1%} | {right / n:.1%} |")
     files = ", ".join(path.name for path in _eval_files())
     return f"By style ({files}; out-of-scope rows count rejections):" + "\n".join(lines)
+
+
+def reading_latency(rounds: int = 3) -> str:
+    """Match latency split by whether the question needed the Japanese analyser (IME repair)."""
+    from dnws_bot.engine import reading
+
+    engine = Engine.load()
+    calls = [0]
+    words = reading.words
+
+    def counted(*args: object, **kwargs: object) -> list[reading.Word]:
+        calls[0] += 1
+        return words(*args, **kwargs)  # type: ignore[arg-type]
+
+    reading.words = counted  # type: ignore[assignment]
+    try:
+        samples: dict[bool, list[float]] = {False: [], True: []}
+        questions = [c.question for path in _eval_files() for c in load_cases(path)]
+        for question in questions:
+            engine.match(question)  # warm: the analyser is loaded once here
+        for _ in range(rounds):
+            for question in questions:
+                before = calls[0]
+                started = time.perf_counter()
+                engine.match(question)
+                elapsed = (time.perf_counter() - started) * 1000
+                samples[calls[0] > before].append(elapsed)
+    finally:
+        reading.words = words  # type: ignore[assignment]
+    lines = ["| questions | n | p50 ms | p99 ms |", "|---|---|---|---|"]
+    for needed, name in ((False, "need no reading"), (True, "read by the analyser (IME repair)")):
+        times = sorted(samples[needed])
+        if times:
+            p99 = times[int(len(times) * 0.99)]
+            lines.append(
+                f"| {name} | {len(times) // rounds} | {statistics.median(times):.3f} | {p99:.3f} |"
+            )
+    return "\n".join(lines)

@@ -28,6 +28,8 @@ def main() -> None:
         print()
         print(engine_bench.style_table())
         print()
+        print(engine_bench.reading_latency())
+        print()
     if args.only in (None, "process"):
         print("## `dnws-bot ask` as a whole process\n")
         # A fresh interpreter: children inherit the RSS high-water mark of whoever forks them.

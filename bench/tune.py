@@ -41,7 +41,7 @@ def score_thresholds(
 ) -> tuple[float, float, float]:
     answered = wrong = inscope = oos = rejected = 0
     for case, ranked in rankings:
-        status, intent = outcome(ranked, s)
+        status, intent = outcome(ranked, s) if ranked is not OUT else ("none", None)
         if case.intent is None:
             oos += 1
             rejected += status != "answer"
@@ -53,6 +53,7 @@ def score_thresholds(
 
 
 MAX_WRONG, MIN_REJECTED = 0.015, 0.93
+OUT: list[Candidate] = []  # the scope check (not_covered.yaml) rejects the question
 
 
 def best_thresholds(
@@ -82,7 +83,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="thresholds only, current weights")
     args = parser.parse_args()
     cases = [c for path in TUNE if path.exists() for c in load_cases(path) if c.context is None]
-    catalogue = Engine.load().catalogue
+    engine = Engine.load()
+    catalogue = engine.catalogue
+    scope = getattr(engine, "scope", None)
+    covered = [
+        scope is None or scope.focus(engine.matcher.question(c.question).norm) is None
+        for c in cases
+    ]
     base = MatchSettings()
     training = (
         [(base.nb_alpha, base.nb_gram_weight)]
@@ -103,7 +110,10 @@ def main() -> None:
         for settings in query_time:
             settings = replace(settings, nb_alpha=alpha, nb_gram_weight=gram_weight)
             matcher.settings = settings
-            rankings = [(case, matcher.scores(case.question)) for case in cases]
+            rankings = [
+                (case, matcher.scores(case.question) if ok else OUT)
+                for case, ok in zip(cases, covered, strict=True)
+            ]
             results.append(best_thresholds(rankings, settings))
     results.sort(key=lambda r: r[0], reverse=True)
     for _, s, (a, w, r) in results[:5]:
