@@ -79,6 +79,13 @@ def test_a_slip_on_a_name_is_corrected(question: str, intent: str) -> None:
     assert _off(question) != ("answer", intent)
 
 
+def test_a_three_letter_katakana_name_is_corrected_only_for_a_look_alike() -> None:
+    """ソ typed for ン in a three-letter name is corrected; any other three-letter change is not."""
+    index = load_engine().matcher.analyser.concepts
+    assert index.correct_kana("いそど") == "いんど"
+    assert index.correct_kana("いまど") is None
+
+
 def test_a_known_katakana_word_is_not_corrected() -> None:
     """A katakana word the catalogue uses is never "corrected" to a neighbouring name."""
     index = load_engine().matcher.analyser.concepts

@@ -24,6 +24,8 @@ _LATIN_WORD = re.compile(r"[a-z0-9]+")
 _KATAKANA_RUN = re.compile("[\u30a1-\u30faー]{3,}")
 _KANA_FORM = re.compile("[\u3041-\u3096ー]+")
 MIN_KANA_SLIP = 4  # a typed katakana word this long may be corrected (ロシシア → ロシア)
+# Katakana that look alike (ソ/ン, ツ/シ): a 3-character name may differ from a known one only so.
+_LOOKALIKE = str.maketrans("そつ", "んし")
 
 
 def katakana_runs(text: str) -> list[str]:
@@ -126,7 +128,15 @@ class ConceptIndex:
     def correct_kana(self, word: str) -> str | None:
         """Nearest kana form for an unknown katakana word (normalised, so in hiragana) of 4+
         characters, within one edit (two from 8 characters), or None."""
-        if len(word) < MIN_KANA_SLIP or word in self._other or word in self._known:
+        if word in self._other or word in self._known:
+            return None
+        if len(word) == 3:
+            folded = word.translate(_LOOKALIKE)
+            hits = [
+                t for t in self._kana_targets if len(t) == 3 and t.translate(_LOOKALIKE) == folded
+            ]
+            return hits[0] if len(hits) == 1 else None
+        if len(word) < MIN_KANA_SLIP:
             return None
         max_distance = 1 if len(word) < 8 else 2
         hit = process.extractOne(

@@ -18,6 +18,7 @@ Why this shape (measured in bench/ and bench/tune.py, numbers in the README):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -91,7 +92,15 @@ class Matcher:
         concepts = self.analyser.concepts
         if unit in self.tables.known_units or unit in concepts.latin_vocabulary:
             return True
-        return unit.isascii() and bool(concepts.find(unit))  # a typo of an alias word
+        if unit.isascii():
+            return bool(concepts.find(unit))  # a typo of an alias word
+        # One kanji beside kana (な国, 国ほ): known when the catalogue uses that kanji at all.
+        kanji = [ch for ch in unit if ch >= "\u3400"]
+        return len(kanji) == 1 and kanji[0] in self._known_kanji
+
+    @cached_property
+    def _known_kanji(self) -> frozenset[str]:
+        return frozenset(ch for unit in self.tables.known_units for ch in unit if ch >= "\u3400")
 
     def _coverage(self, analysed: Analysed) -> float:
         """Share of the question's content units that the catalogue knows at all."""
