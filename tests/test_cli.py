@@ -20,6 +20,7 @@ from engine_fixtures import (
     REPO,
     copy_intents,
     edit,
+    line_of,
     load_engine,
     run_cli,
 )
@@ -282,6 +283,50 @@ def test_validate_lists_every_problem_with_file_and_line(tmp_path: Path) -> None
     assert "error:" in err
 
 
+_UNREACHABLE_INTENT = """
+  - id: meta.unreachable
+    section: about
+    title: {ja: "到達不能", en: "Unreachable"}
+    answer: {ja: "テスト用の答え。", en: "A test answer."}
+    paraphrases:
+      ja: [ぽにょぽにょ, ぷにゅぷにゅ, もにょもにょ, ふにゃふにゃ, ぺにょぺにょ, ぴにゃぴにゃ, むにゅむにゅ, ぽよぽよ]
+      en: [zorblax, quibbleflux, snorkwane, flumbertide, grizzlequap, wobbleknot, plinthwarp, zizzleboom]
+    related: [meta.source]
+"""
+
+
+def test_validate_fails_when_an_intent_cannot_be_reached_by_its_own_paraphrases(
+    tmp_path: Path,
+) -> None:
+    """An intent whose paraphrases name no concept fails validate, each paraphrase located."""
+    intents = copy_intents(tmp_path)
+    path = intents / "meta.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + _UNREACHABLE_INTENT, encoding="utf-8")
+    result = run_cli(["--intents", str(intents), "validate"])
+    err = result.stderr.decode("utf-8")
+    assert result.returncode == 1, err
+    line = line_of(path, "zorblax")
+    assert re.search(
+        rf"^meta\.yaml:{line}: \[meta\.unreachable\] paraphrase 'zorblax' comes back as", err, re.M
+    ), err
+    assert "meta.unreachable" in err.splitlines()[-1]
+
+
+def test_validate_strict_lists_every_paraphrase_that_misses() -> None:
+    """`validate --strict` exits 1 unless every paraphrase comes back as its own answer."""
+    result = run_cli(["validate", "--strict"])
+    engine = load_engine()
+    misses = [
+        p
+        for intent in engine.catalogue.intents
+        for lang in ("ja", "en")
+        for p in intent.paraphrases[lang]
+        if engine.match(p).intent_id != intent.id
+    ]
+    assert result.returncode == (1 if misses else 0)
+    assert len(result.stderr.decode("utf-8").splitlines()) == len(misses) + (1 if misses else 0)
+
+
 @pytest.mark.parametrize("command", [["validate"], ["ask", "--json", "hello"], ["chat"]])
 def test_missing_intents_directory_is_a_clear_error(tmp_path: Path, command: list[str]) -> None:
     """A missing intents directory exits 2 with an error naming that path, for any command."""
@@ -307,13 +352,18 @@ def test_missing_intents_directory_from_the_environment(
 
 
 def test_eval_prints_per_language_and_out_of_scope_lines() -> None:
-    """`eval` prints a line per language and an out-of-scope summary, and exits 0."""
+    """`eval` prints per language, per style and language, out-of-scope, near-domain and
+    two-turn lines, and exits 0."""
     result = run_cli(["eval", str(EVAL_FILE)])
     out = result.stdout.decode("utf-8")
     assert result.returncode == 0, result.stderr.decode()
     for lang in ("ja", "en", "all"):
         assert re.search(rf"^{lang}\s+\d+\s+[\d.]+%", out, re.M), out
-    assert re.search(r"^out-of-scope\s+n=\d+\s+rejected [\d.]+%", out, re.M), out
+    assert re.search(r"^ime\s+ja\s+\d+\s+[\d.]+%", out, re.M), out
+    assert re.search(r"^en_typo\s+en\s+\d+\s+[\d.]+%", out, re.M), out
+    for name in ("out-of-scope", "near-domain"):
+        assert re.search(rf"^{name}\s+\d+\s+rejected\s+[\d.]+%", out, re.M), out
+    assert re.search(r"^two-turn\s+n\s+right", out, re.M), out
 
 
 def test_eval_of_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:

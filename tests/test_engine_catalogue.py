@@ -441,14 +441,26 @@ def test_every_rendered_answer_is_valid_telegram_html(engine: Engine, mode: str)
 
 @pytest.mark.parametrize("mode", ["ja", "en", "both"])
 def test_every_rendered_answer_links_the_article(engine: Engine, mode: str) -> None:
-    """Each intent's rendered answer carries the article link as an <a href>."""
+    """Each article intent's rendered answer carries the article link as an <a href>."""
     anchor = f'<a href="{engine.catalogue.article.url}">'
     missing = [
         intent.id
         for intent in engine.catalogue.intents
-        if anchor not in engine.intent_reply(intent.id, mode).html  # type: ignore[arg-type]
+        if intent.category != "smalltalk"
+        and anchor not in engine.intent_reply(intent.id, mode).html  # type: ignore[arg-type]
     ]
     assert missing == []
+
+
+@pytest.mark.parametrize("question", ["thx", "ありがとう", "hi", "こんにちは"])
+def test_small_talk_gets_a_short_reply_without_citation(engine: Engine, question: str) -> None:
+    """Thanks and greetings get their short answer alone: no title, source line or link."""
+    reply = engine.answer(question)
+    assert reply.intent_id is not None and reply.intent_id.startswith("smalltalk.")
+    intent = engine.catalogue.by_id[reply.intent_id]
+    assert reply.html == intent.answer.get(reply.lang)
+    assert engine.catalogue.article.url not in reply.text
+    assert engine.text("source_label").get(reply.lang) not in reply.text
 
 
 def test_article_link_is_https(engine: Engine) -> None:

@@ -9,7 +9,16 @@ import pytest
 SRC = Path(__file__).resolve().parent.parent / "src" / "dnws_bot"
 MAX_LINES = 300
 # Globs under src/dnws_bot held to the limit; extend the list to cover more of the tree.
-CHECKED = ["engine/*.py", "cli.py", "cli_commands.py", "report.py", "console.py"]
+CHECKED = [
+    "engine/*.py",
+    "store/*.py",
+    "telegram/*.py",
+    "heartbeat.py",
+    "cli.py",
+    "cli_commands.py",
+    "report.py",
+    "console.py",
+]
 MODULES = sorted({path for pattern in CHECKED for path in SRC.glob(pattern)})
 
 

@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     chat.set_defaults(func=cmd_chat)
 
     validate = sub.add_parser("validate", help="check the intent catalogue")
+    validate.add_argument(
+        "--strict", action="store_true", help="every paraphrase must come back as its answer"
+    )
     validate.set_defaults(func=cmd_validate)
 
     ev = sub.add_parser("eval", help="accuracy on a question set (tests/data/eval.yaml)")

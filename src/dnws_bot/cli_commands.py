@@ -21,8 +21,9 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def reply_json(reply: Reply) -> dict[str, Any]:
-    """The stable JSON contract of `dnws-bot ask --json`."""
-    return {
+    """The stable JSON contract of `dnws-bot ask --json`; `reason` (and `topic`) only when the
+    engine knows why there is no answer (README, "JSON")."""
+    data: dict[str, Any] = {
         "status": reply.status,
         "intent": reply.intent_id,
         "score": round(reply.score, 4),
@@ -34,6 +35,11 @@ def reply_json(reply: Reply) -> dict[str, Any]:
         "section": reply.section,
         "suggestions": list(reply.suggestions),
     }
+    if reply.reason is not None:
+        data["reason"] = reply.reason
+        if reply.topic is not None:
+            data["topic"] = reply.topic
+    return data
 
 
 def _load_engine(args: argparse.Namespace) -> Engine:
@@ -83,12 +89,32 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """Load and check the catalogue, then ask it its own paraphrases: an intent that its own
+    wording does not reach (e.g. words naming no concept of aliases.yaml) fails."""
+    from .engine.selfcheck import MIN_OWN_PARAPHRASES_ANSWERED, own_paraphrase_misses
+
     engine = _load_engine(args)  # raises CatalogueError with every problem
     catalogue = engine.catalogue
+    misses, shares = own_paraphrase_misses(catalogue, lambda text: engine.match(text))
+    strict = bool(getattr(args, "strict", False))
+    failing = [m for m in misses if strict or shares[m.intent.id] < MIN_OWN_PARAPHRASES_ANSWERED]
+    for miss in failing:
+        print(miss.problem(), file=sys.stderr)
+    total = sum(len(i.paraphrases["ja"]) + len(i.paraphrases["en"]) for i in catalogue.intents)
+    if failing:
+        weak = sorted({m.intent.id for m in failing})
+        rule = (
+            "every paraphrase must come back as its intent's answer"
+            if strict
+            else f"at least {MIN_OWN_PARAPHRASES_ANSWERED:.0%} of an intent's paraphrases must"
+            " come back as its answer"
+        )
+        print(f"error: {len(weak)} intent(s) fail: {rule} ({', '.join(weak)})", file=sys.stderr)
+        return EXIT_FAILED
     print(
         f"ok: {len(catalogue.intents)} intents in {len(catalogue.categories)} files, "
-        f"{sum(len(i.paraphrases['ja']) + len(i.paraphrases['en']) for i in catalogue.intents)} "
-        f"paraphrases, catalogue version {catalogue.version} ({catalogue.directory})"
+        f"{total} paraphrases ({total - len(misses)} come back as their own answer; "
+        f"--strict lists the rest), catalogue version {catalogue.version} ({catalogue.directory})"
     )
     return EXIT_OK
 

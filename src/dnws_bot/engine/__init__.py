@@ -30,6 +30,7 @@ from .language import (
 from .matching import Candidate, Matcher, MatchResult, MatchSettings
 from .normalize import normalize, normalize_content
 from .replies import Button, Renderer, Reply
+from .scope import Scope
 from .snapshot import SnapshotError, engine_from_data, engine_to_data
 from .study import MapLine, map_lines, pick_question
 
@@ -84,6 +85,11 @@ class Engine:
         from .followup import Cues  # `dnws-bot ask` never has a previous answer
 
         return Cues(self.catalogue)
+
+    @cached_property
+    def scope(self) -> Scope:
+        """The not-covered topics (not_covered.yaml), checked before any answer is given."""
+        return Scope(self.catalogue.not_covered)
 
     @classmethod
     def from_catalogue(cls, catalogue: Catalogue, settings: MatchSettings | None = None) -> Engine:
@@ -155,16 +161,39 @@ class Engine:
     def match(
         self, question: str | Question, lang: Lang | None = None, previous: str | None = None
     ) -> MatchResult:
-        """Rank intents; with `previous` (the last answer's intent) short follow-ups resolve."""
+        """Rank intents; with `previous` (the last answer's intent) short follow-ups resolve.
+
+        A question whose focus the article does not cover (scope.py) is "none" with reason
+        not_covered, whatever the matcher thinks; a "why?"/"example?" the previous answer has no
+        target for is "none" with reason no_followup (never a different question's answer).
+        """
         # Normalised and analysed once, then passed along (matching, follow-up cues, swaps).
         asked = question if isinstance(question, Question) else self.matcher.question(question)
         standalone = self.matcher.match(asked, lang)
+        topic = self.scope.focus(asked.norm)
+        if topic is not None:
+            return MatchResult(
+                "none",
+                standalone.lang,
+                standalone.candidates,
+                reason="not_covered",
+                topic=topic.id,
+                offer=topic.nearest,
+            )
         if previous is not None:
             from .followup import resolve_followup
 
-            intent_id = resolve_followup(asked, previous, self.matcher, self.cues, standalone)
-            if intent_id is not None:
-                return MatchResult("answer", standalone.lang, (Candidate(intent_id, 1.0),))
+            resolved = resolve_followup(asked, previous, self.matcher, self.cues, standalone)
+            if resolved is not None and resolved.intent_id is not None:
+                return MatchResult("answer", standalone.lang, (Candidate(resolved.intent_id, 1.0),))
+            if resolved is not None:
+                return MatchResult(
+                    "none",
+                    standalone.lang,
+                    standalone.candidates,
+                    reason="no_followup",
+                    offer=resolved.offer,
+                )
         return standalone
 
     def answer(

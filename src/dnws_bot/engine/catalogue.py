@@ -66,6 +66,8 @@ class Intent:
     keywords: tuple[str, ...]
     file: str
     line: int
+    # Where a follow-up cue leads (why / example → intent id); a cue it lacks has no answer.
+    followups: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,22 @@ class Aliases:
     question_words: Mapping[str, tuple[str, ...]]
     fillers: Mapping[Lang, tuple[str, ...]]
     followups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A subject people ask next to the article that it does not cover (not_covered.yaml).
+
+    `forms` and `combos` are in comparison form (normalize); a combo is a tuple of groups that
+    must all be present. `nearest` are the article intents offered instead.
+    """
+
+    id: str
+    name: Text
+    forms: tuple[str, ...]
+    combos: tuple[tuple[tuple[str, ...], ...], ...]
+    nearest: tuple[str, ...]
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -174,6 +192,7 @@ class Catalogue:
     directory: Path
     texts: Mapping[str, Text] = field(default_factory=dict)
     stopwords: frozenset[str] = frozenset()
+    not_covered: tuple[Topic, ...] = ()
     by_id: Mapping[str, Intent] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -5,8 +5,12 @@ Definitions used everywhere (tests, `dnws-bot eval`, the benchmark):
 - answered: status "answer" with the expected intent — what a user actually receives;
 - confidently wrong: status "answer" with another intent (in-scope questions);
 - top-3: the expected intent is among the first three candidates;
-- rejection: an out-of-scope question did not get a confident answer (status "suggest" or "none");
-  `rejected_none` counts the stricter "none" only.
+- rejection: a question that must not be answered did not get a confident answer (status
+  "suggest" or "none"); `none` counts the stricter "none" only. Plain out-of-scope questions,
+  near-domain ones (cases with a `topic`: intents/not_covered.yaml should catch them, counted as
+  `flagged`) and two-turn cases are reported apart;
+- two-turn right: a follow-up (`context`) answered with the expected intent, or, when the article
+  has no answer to it (`intent: null, reason: no_followup`), not answered.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ class Case:
     intent: str | None
     style: str
     context: str | None = None  # the previous answer's intent, for two-turn follow-ups
+    topic: str | None = None  # near-domain: the not-covered topic (intents/not_covered.yaml)
+    reason: str | None = None  # why there is no answer (no_followup), when there is none
 
 
 @dataclass
@@ -47,22 +53,37 @@ class Tally:
 
 
 @dataclass
+class Rejections:
+    """Questions that must not get a confident answer: how many did not."""
+
+    total: int = 0
+    rejected: int = 0
+    none: int = 0  # the stricter status "none"
+    flagged: int = 0  # with the expected reason (not_covered / no_followup)
+
+    @property
+    def rate(self) -> float:
+        return self.rejected / self.total if self.total else 1.0
+
+
+@dataclass
 class Report:
-    """Accuracy broken down by language and style, with the most confused pairs."""
+    """Accuracy by language and style, rejections (plain, near-domain), two-turn cases."""
 
     by_lang: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     by_style: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
-    oos_total: int = 0
-    oos_rejected: int = 0
-    oos_rejected_none: int = 0
-    oos_by_lang: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    by_style_lang: dict[tuple[str, str], Tally] = field(default_factory=lambda: defaultdict(Tally))
+    oos: dict[str, Rejections] = field(default_factory=lambda: defaultdict(Rejections))
+    near: dict[str, Rejections] = field(default_factory=lambda: defaultdict(Rejections))
+    near_missed_topics: Counter[str] = field(default_factory=Counter)
+    two_turn: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     confusions: Counter[tuple[str, str]] = field(default_factory=Counter)
     misses: list[tuple[Case, MatchResult]] = field(default_factory=list)
 
-    @property
-    def in_scope(self) -> Tally:
+    @staticmethod
+    def _sum_tallies(tallies: Iterable[Tally]) -> Tally:
         total = Tally()
-        for tally in self.by_lang.values():
+        for tally in tallies:
             total.total += tally.total
             total.top1 += tally.top1
             total.answered += tally.answered
@@ -70,9 +91,38 @@ class Report:
             total.top3 += tally.top3
         return total
 
+    @staticmethod
+    def _sum_rejections(parts: Iterable[Rejections]) -> Rejections:
+        total = Rejections()
+        for part in parts:
+            total.total += part.total
+            total.rejected += part.rejected
+            total.none += part.none
+            total.flagged += part.flagged
+        return total
+
+    @property
+    def in_scope(self) -> Tally:
+        return self._sum_tallies(self.by_lang.values())
+
+    @property
+    def out_of_scope(self) -> Rejections:
+        """Plain out-of-scope questions (not near-domain, not two-turn)."""
+        return self._sum_rejections(self.oos.values())
+
+    @property
+    def near_domain(self) -> Rejections:
+        """Near-domain questions (cases with a `topic`)."""
+        return self._sum_rejections(self.near.values())
+
+    @property
+    def two_turns(self) -> Tally:
+        """Two-turn cases: `answered` counts the right outcome (the target, or no answer)."""
+        return self._sum_tallies(self.two_turn.values())
+
     @property
     def rejection(self) -> float:
-        return self.oos_rejected / self.oos_total if self.oos_total else 1.0
+        return self.out_of_scope.rate
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -89,8 +139,20 @@ def load_cases(path: Path) -> list[Case]:
             raise ValueError(f"{path}: case {number} needs lang ja or en")
         context = raw.get("context")
         style = str(raw.get("style", "followup" if context else "-"))
-        cases.append(Case(raw["q"], lang, raw.get("intent"), style, context))
+        topic, reason = raw.get("topic"), raw.get("reason")
+        if raw.get("intent") is not None and (topic or reason):
+            raise ValueError(f"{path}: case {number} has an intent, so no topic or reason")
+        cases.append(Case(raw["q"], lang, raw.get("intent"), style, context, topic, reason))
     return cases
+
+
+def _reject(part: Rejections, result: MatchResult, reason: str | None) -> bool:
+    rejected = result.status != "answer"
+    part.total += 1
+    part.rejected += rejected
+    part.none += result.status == "none"
+    part.flagged += reason is not None and result.reason == reason
+    return rejected
 
 
 def evaluate(cases: Iterable[Case], match: Callable[[str, str | None], MatchResult]) -> Report:
@@ -100,19 +162,32 @@ def evaluate(cases: Iterable[Case], match: Callable[[str, str | None], MatchResu
         result = match(case.question, case.context)
         ranked = [c.intent_id for c in result.candidates]
         if case.intent is None:
-            report.oos_total += 1
-            rejected = result.status != "answer"
-            report.oos_rejected += rejected
-            report.oos_rejected_none += result.status == "none"
-            report.oos_by_lang[case.lang][0] += 1
-            report.oos_by_lang[case.lang][1] += rejected
+            if case.topic is not None:
+                rejected = _reject(report.near[case.lang], result, "not_covered")
+                if not rejected:
+                    report.near_missed_topics[case.topic] += 1
+            elif case.context:
+                rejected = result.status != "answer"
+                tally = report.two_turn[case.lang]
+                tally.total += 1
+                tally.answered += rejected
+                tally.wrong += not rejected
+            else:
+                rejected = _reject(report.oos[case.lang], result, case.reason)
             if not rejected:
                 report.misses.append((case, result))
             continue
         top1 = bool(ranked) and ranked[0] == case.intent
         answered = result.status == "answer" and top1
         wrong = result.status == "answer" and not top1
-        for tally in (report.by_lang[case.lang], report.by_style[case.style]):
+        tallies = [
+            report.by_lang[case.lang],
+            report.by_style[case.style],
+            report.by_style_lang[(case.style, case.lang)],
+        ]
+        if case.context:
+            tallies.append(report.two_turn[case.lang])
+        for tally in tallies:
             tally.total += 1
             tally.top1 += top1
             tally.answered += answered
@@ -123,6 +198,13 @@ def evaluate(cases: Iterable[Case], match: Callable[[str, str | None], MatchResu
         if ranked and not top1:
             report.confusions[(case.intent, ranked[0])] += 1
     return report
+
+
+def _rejections_line(name: str, part: Rejections, flag: str) -> str:
+    return (
+        f"{name:<13} {part.total:4d}  rejected {part.rate:6.1%}  (no match {part.none}, "
+        f"{flag} {part.flagged})"
+    )
 
 
 def format_report(report: Report, show_misses: int = 0) -> str:
@@ -136,20 +218,30 @@ def format_report(report: Report, show_misses: int = 0) -> str:
             f"{tally.rate(tally.top3):6.1%}"
         )
     lines.append("")
-    lines.append("style         n    top-1  answered  wrong")
-    for name, tally in sorted(report.by_style.items()):
+    lines.append("style            lang    n  answered  wrong")
+    for (style, lang), tally in sorted(report.by_style_lang.items()):
         lines.append(
-            f"{name:<10} {tally.total:4d}  {tally.rate(tally.top1):6.1%}  "
-            f"{tally.rate(tally.answered):7.1%}  {tally.rate(tally.wrong):5.1%}"
+            f"{style:<16} {lang:<4} {tally.total:4d}  {tally.rate(tally.answered):7.1%}  "
+            f"{tally.rate(tally.wrong):5.1%}"
         )
     lines.append("")
-    none_rate = report.oos_rejected_none / report.oos_total if report.oos_total else 1.0
-    lines.append(
-        f"out-of-scope  n={report.oos_total}  rejected {report.rejection:.1%}  "
-        f"(no match: {none_rate:.1%})"
-    )
-    for lang, (total, rejected) in sorted(report.oos_by_lang.items()):
-        lines.append(f"  {lang}: {rejected}/{total} rejected")
+    lines.append("must not be answered   n")
+    for lang, part in sorted(report.oos.items()):
+        lines.append(_rejections_line(f"out-of-scope {lang}", part, "flagged"))
+    lines.append(_rejections_line("out-of-scope", report.out_of_scope, "flagged"))
+    for lang, part in sorted(report.near.items()):
+        lines.append(_rejections_line(f"near-domain {lang}", part, "not_covered"))
+    lines.append(_rejections_line("near-domain", report.near_domain, "not_covered"))
+    if report.near_missed_topics:
+        missed = ", ".join(f"{t} {n}" for t, n in sorted(report.near_missed_topics.items()) if n)
+        lines.append(f"  answered anyway, by topic: {missed}")
+    lines.append("")
+    lines.append("two-turn      n    right  wrong answer")
+    for name, tally in [*sorted(report.two_turn.items()), ("all", report.two_turns)]:
+        lines.append(
+            f"{name:<10} {tally.total:4d}  {tally.rate(tally.answered):6.1%}  "
+            f"{tally.rate(tally.wrong):5.1%}"
+        )
     if report.confusions:
         lines.append("")
         lines.append("most confused (expected → got):")
@@ -160,7 +252,9 @@ def format_report(report: Report, show_misses: int = 0) -> str:
         lines.append("misses:")
         for case, result in report.misses[:show_misses]:
             top = ", ".join(f"{c.intent_id}:{c.score:.2f}" for c in result.candidates)
+            want = case.intent or f"no answer ({case.topic or case.reason or 'out of scope'})"
+            context = f" after {case.context}" if case.context else ""
             lines.append(
-                f"  [{case.lang}] {case.question!r} want={case.intent} got={result.status} {top}"
+                f"  [{case.lang}] {case.question!r}{context} want={want} got={result.status} {top}"
             )
     return "\n".join(lines)

@@ -2,12 +2,17 @@
 
 A study group asks in turns; repeating the whole question is tedious. Only SHORT questions are
 treated as follow-ups, and only when the adapter passes the previous intent (it keeps that for a
-few minutes per chat, per user in groups). A follow-up either names a cue (why / more / example),
-which walks the previous intent's `related` list, or swaps an entity ("and Pakistan?"), which is
-matched normally but resolved within the previous intent's neighbourhood.
+few minutes per chat, per user in groups). A follow-up either names a cue, or swaps an entity
+("and Pakistan?"), which is matched normally but resolved within the previous intent's
+neighbourhood. "why?" and "example?" go where the previous intent's `followups:` says (the
+article's own reason or example); when it names none, the answer is that the article gives no
+more on that point — never the next related topic, which would answer a question nobody asked.
+"more" walks the `related` list.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from .catalogue import Catalogue, Intent
 from .concepts import latin_words
@@ -22,14 +27,25 @@ MAX_SWAP_CHARS = 10
 MAX_SWAP_WORDS = 2
 # The swapped-to intent must really be about what the question names (share of paraphrases).
 MIN_SHARE = 0.2
-_EXAMPLE_IDS = ("definition.examples",)
+MAX_OFFER = 3
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A follow-up's verdict: the intent it leads to, or None when the article has no more
+    (then `offer` lists related intents to show instead)."""
+
+    intent_id: str | None
+    offer: tuple[str, ...] = ()
 
 
 # Words that may surround a cue without changing it ("why tho", "more pls", "詳しく教えて").
 _NOISE_WORDS = frozenset(
-    {"and", "so", "but", "ok", "okay", "tho", "though", "then", "pls", "please"}
+    {"and", "so", "but", "ok", "okay", "tho", "though", "then", "pls", "please", "any", "some"}
 )
 _PARTICLES = "はもってのをねよかな"
+# Japanese words that may stand beside a cue without changing it ("例えばどこ?", "例とかある?").
+_JA_NOISE = ("どこ", "どれ", "あるの", "ある", "とか", "なに", "何")
 
 
 class Cues:
@@ -52,7 +68,7 @@ class Cues:
 
     def _is_noise(self, rest: str) -> bool:
         """True when what is left of a short text after removing its cue says nothing more."""
-        for filler in self.ja_fillers:
+        for filler in (*self.ja_fillers, *_JA_NOISE):
             rest = rest.replace(filler, " ")
         words = [w for w in rest.split() if w not in _NOISE_WORDS]
         return all(w in self.en_fillers or not w.strip(_PARTICLES) for w in words)
@@ -67,15 +83,18 @@ class Cues:
         return None
 
 
-def _deeper(previous: Intent, cue: str, catalogue: Catalogue) -> str | None:
-    """The related intent a cue leads to; never back up to the previous intent's own overview."""
+def _deeper(previous: Intent, cue: str, catalogue: Catalogue) -> Resolved | None:
+    """Where a cue leads: the intent's own why/example target, else "no more" with its related
+    intents; "more" walks `related`, never back up to the previous intent's own overview."""
+    related = [i for i in previous.related if i in catalogue.by_id]
+    if cue in ("why", "example"):
+        target = previous.followups.get(cue)
+        if target in catalogue.by_id:
+            return Resolved(target)
+        return Resolved(None, tuple(related[:MAX_OFFER]))
     own_overview = f"{previous.category}.overview"
-    related = [i for i in previous.related if i in catalogue.by_id and i != own_overview]
-    if cue == "example":
-        for intent_id in related:
-            if intent_id.startswith("case.") or intent_id in _EXAMPLE_IDS:
-                return intent_id
-    return related[0] if related else None
+    deeper = [i for i in related if i != own_overview]
+    return Resolved(deeper[0]) if deeper else None
 
 
 def is_swap_sized(norm: str) -> bool:
@@ -91,8 +110,8 @@ def is_short(norm: str) -> bool:
 
 def resolve_followup(
     question: Question, previous_id: str, matcher: Matcher, cues: Cues, standalone: MatchResult
-) -> str | None:
-    """The intent a short follow-up refers to, or None to keep `standalone` (the question alone)."""
+) -> Resolved | None:
+    """What a short follow-up refers to, or None to keep `standalone` (the question alone)."""
     catalogue = matcher.catalogue
     previous = catalogue.by_id.get(previous_id)
     if previous is None or not is_short(question.norm):
@@ -113,5 +132,5 @@ def resolve_followup(
     for candidate in matcher.scores(in_context):
         about_it = any(matcher.concept_share(candidate.intent_id, c) >= MIN_SHARE for c in concepts)
         if candidate.intent_id != previous_id and candidate.intent_id in nearby and about_it:
-            return candidate.intent_id
+            return Resolved(candidate.intent_id)
     return None

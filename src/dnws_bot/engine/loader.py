@@ -13,12 +13,21 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from .catalogue import Catalogue, CatalogueError, Category, Intent, Problem, Text
+from .catalogue import Catalogue, CatalogueError, Category, Intent, Problem, Text, Topic
 from .html_subset import html_problems, to_plain_text
 from .language import LANGS, Lang
 from .loader_study import load_study
-from .loader_support import RESERVED_FILES, read_aliases, read_sections, read_stopwords, read_texts
+from .loader_support import (
+    NOT_COVERED_FILE,
+    RESERVED_FILES,
+    read_aliases,
+    read_not_covered,
+    read_sections,
+    read_stopwords,
+    read_texts,
+)
 from .normalize import normalize_content
+from .scope import Scope
 from .source import catalogue_version, yaml_files
 from .yamlfile import Checker, line_of, read_yaml
 
@@ -27,8 +36,18 @@ MIN_PARAPHRASES = 8
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 
 _INTENT_FILE_KEYS = {"version", "order", "category", "intents"}
-_INTENT_KEYS = {"id", "section", "title", "answer", "paraphrases", "related", "keywords"}
-_REQUIRED_INTENT_KEYS = _INTENT_KEYS - {"keywords"}
+_INTENT_KEYS = {
+    "id",
+    "section",
+    "title",
+    "answer",
+    "paraphrases",
+    "related",
+    "keywords",
+    "followups",
+}
+_REQUIRED_INTENT_KEYS = _INTENT_KEYS - {"keywords", "followups"}
+FOLLOWUP_CUES = ("why", "example")
 
 
 def _check_answer(answer: Text, check: Checker, line: int, intent_id: str) -> None:
@@ -68,6 +87,26 @@ def _read_paraphrases(
     return paraphrases
 
 
+def _read_followups(raw: Any, check: Checker, line: int, intent_id: str) -> dict[str, str]:
+    """`followups: {why: id, example: id}`; the ids are checked once every intent is read."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        check.add(line, intent_id, "followups must be a map like {why: id, example: id}")
+        return {}
+    followups: dict[str, str] = {}
+    for cue, target in raw.items():
+        if cue not in FOLLOWUP_CUES:
+            check.add(
+                line, intent_id, f"followups: only {' and '.join(FOLLOWUP_CUES)} are understood"
+            )
+        elif not isinstance(target, str) or not target:
+            check.add(line, intent_id, f"followups.{cue} must be an intent id")
+        else:
+            followups[cue] = target
+    return followups
+
+
 def _read_intent(raw: Any, category: str, check: Checker, file_line: int) -> Intent | None:
     if not isinstance(raw, dict):
         check.add(file_line, None, "each entry of intents must be a map")
@@ -92,6 +131,7 @@ def _read_intent(raw: Any, category: str, check: Checker, file_line: int) -> Int
     paraphrases = _read_paraphrases(raw.get("paraphrases"), check, line, intent_id)
     related = check.string_list(raw.get("related", []), line, intent_id, "related")
     keywords = check.string_list(raw.get("keywords", []), line, intent_id, "keywords")
+    followups = _read_followups(raw.get("followups"), check, line, intent_id)
     section = raw.get("section")
     if not isinstance(section, str):
         check.add(line, intent_id, "section must be a key of sections.yaml")
@@ -109,6 +149,7 @@ def _read_intent(raw: Any, category: str, check: Checker, file_line: int) -> Int
         keywords=tuple(keywords),
         file=check.file,
         line=line,
+        followups=followups,
     )
 
 
@@ -173,6 +214,11 @@ def _cross_checks(
                 report(f"related id {related!r} does not exist")
             elif related == intent.id:
                 report("an intent cannot relate to itself")
+        for cue, target in intent.followups.items():
+            if target not in by_id:
+                report(f"followups.{cue}: intent {target!r} does not exist")
+            elif target == intent.id:
+                report(f"followups.{cue}: an intent cannot follow up to itself")
         for lang in LANGS:
             for paraphrase in intent.paraphrases[lang]:
                 key = normalize_content(paraphrase)
@@ -182,6 +228,30 @@ def _cross_checks(
                 owner = owner_of.setdefault(key, intent.id)
                 if owner != intent.id:
                     report(f"paraphrase {paraphrase!r} is also under {owner}")
+
+
+def _check_not_covered(
+    topics: tuple[Topic, ...], intents: list[Intent], problems: list[Problem]
+) -> None:
+    """Nearest intents exist, and no topic catches one of the catalogue's own paraphrases."""
+    ids = {intent.id for intent in intents}
+    for topic in topics:
+        for intent_id in topic.nearest:
+            if intent_id not in ids:
+                message = f"nearest intent {intent_id!r} does not exist"
+                problems.append(Problem(NOT_COVERED_FILE, topic.line, topic.id, message))
+    for intent in intents:
+        for lang in LANGS:
+            for paraphrase in intent.paraphrases[lang]:
+                norm = normalize_content(paraphrase)
+                for topic in topics:
+                    form = Scope.hit(topic, norm)
+                    if form is not None:
+                        message = (
+                            f"form {form!r} catches paraphrase {paraphrase!r} "
+                            f"of {intent.id} ({intent.file}:{intent.line})"
+                        )
+                        problems.append(Problem(NOT_COVERED_FILE, topic.line, topic.id, message))
 
 
 def load_catalogue(directory: Path) -> Catalogue:
@@ -205,6 +275,8 @@ def load_catalogue(directory: Path) -> Catalogue:
             categories.append(category)
     categories.sort(key=lambda c: (c.order, c.id))
     _cross_checks(intents, sections, problems)
+    not_covered = read_not_covered(directory, problems)
+    _check_not_covered(not_covered, intents, problems)
     study = load_study(directory, {i.id for i in intents}, raw_map, problems)
     if problems:
         raise CatalogueError(problems)
@@ -219,4 +291,5 @@ def load_catalogue(directory: Path) -> Catalogue:
         directory=directory,
         texts=texts,
         stopwords=stopwords,
+        not_covered=not_covered,
     )

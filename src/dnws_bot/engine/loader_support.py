@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .catalogue import Aliases, Article, Problem, Text
+from .catalogue import Aliases, Article, Problem, Text, Topic
 from .language import LANGS
 from .normalize import normalize_content
 from .yamlfile import Checker, line_of, read_yaml
@@ -17,14 +17,32 @@ ALIASES_FILE = "aliases.yaml"
 SECTIONS_FILE = "sections.yaml"
 TEXTS_FILE = "texts.yaml"
 STOPWORDS_FILE = "stopwords.yaml"
+NOT_COVERED_FILE = "not_covered.yaml"
 # Files in intents/ that are not intent files.
 RESERVED_FILES = frozenset(
-    {ALIASES_FILE, SECTIONS_FILE, TEXTS_FILE, STOPWORDS_FILE, "quiz.yaml", "terms.yaml"}
+    {
+        ALIASES_FILE,
+        SECTIONS_FILE,
+        TEXTS_FILE,
+        STOPWORDS_FILE,
+        NOT_COVERED_FILE,
+        "quiz.yaml",
+        "terms.yaml",
+    }
 )
+TOPIC_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+MAX_NEAREST = 3
 TEXT_KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 STOPWORD_PATTERN = re.compile(r"^[a-z0-9]+$")
 # Interface sentences the engine itself renders; texts.yaml must define them.
-ENGINE_TEXT_KEYS = ("source_label", "did_you_mean", "no_match", "empty")
+ENGINE_TEXT_KEYS = (
+    "source_label",
+    "did_you_mean",
+    "no_match",
+    "empty",
+    "not_covered",
+    "no_followup",
+)
 # sections.yaml without a `map:` key (a present but empty map is reported, not skipped).
 NO_MAP: Any = object()
 
@@ -143,6 +161,9 @@ def read_texts(directory: Path, problems: list[Problem]) -> dict[str, Text]:
         text = check.text(value, line, None, f"text {key}")
         if text is not None:
             texts[key] = text
+    for lang in LANGS:
+        if "not_covered" in texts and "{topic}" not in texts["not_covered"].get(lang):
+            check.add(line_of(raw, 1), None, f"text 'not_covered'.{lang} must contain {{topic}}")
     for key in ENGINE_TEXT_KEYS:
         if key not in raw:
             check.add(line_of(raw, 1), None, f"text {key!r} is missing (the engine shows it)")
@@ -171,3 +192,91 @@ def read_stopwords(directory: Path, problems: list[Problem]) -> frozenset[str]:
         else:
             words.add(word)
     return frozenset(words)
+
+
+def _read_combos(
+    raw: Any, check: Checker, line: int, topic_id: str
+) -> list[tuple[tuple[str, ...], ...]]:
+    """`combos: [[group, group, ...], ...]`, each group a form or a list of forms."""
+    if not isinstance(raw, list):
+        check.add(line, topic_id, "combos must be a list of lists of groups")
+        return []
+    combos: list[tuple[tuple[str, ...], ...]] = []
+    for number, combo in enumerate(raw, 1):
+        if not isinstance(combo, list) or len(combo) < 2:
+            check.add(line, topic_id, f"combo {number} must list at least two groups")
+            continue
+        groups = []
+        for group in combo:
+            items = [group] if isinstance(group, str) else group
+            forms = check.string_list(items, line, topic_id, f"combo {number} group")
+            keys = tuple(dict.fromkeys(k for f in forms if (k := normalize_content(f))))
+            if not keys:
+                check.add(line, topic_id, f"combo {number} has an empty group")
+            groups.append(keys)
+        if all(groups):
+            combos.append(tuple(groups))
+    return combos
+
+
+def _read_topic(raw: Any, check: Checker, top: int, seen: dict[str, str]) -> Topic | None:
+    if not isinstance(raw, dict):
+        check.add(top, None, "each topic must be a map")
+        return None
+    line = line_of(raw, top)
+    topic_id = raw.get("id") if isinstance(raw.get("id"), str) else None
+    check.unknown_keys(raw, {"id", "name", "forms", "combos", "nearest", "note"}, line, topic_id)
+    if topic_id is None or not TOPIC_ID_PATTERN.match(topic_id):
+        check.add(line, topic_id, "topic id must be snake_case")
+        return None
+    name = check.text(raw.get("name"), line, topic_id, "name")
+    forms: list[str] = []
+    for form in check.string_list(raw.get("forms"), line, topic_id, "forms"):
+        key = normalize_content(form)
+        if not key:
+            check.add(line, topic_id, f"form {form!r} is empty after normalisation")
+        elif key in seen and seen[key] != topic_id:
+            check.add(line, topic_id, f"form {form!r} is also under {seen[key]}")
+        elif key in forms:
+            continue  # a katakana form and its hiragana spelling fold to one
+        else:
+            seen[key] = topic_id
+            forms.append(key)
+    combos = _read_combos(raw.get("combos", []), check, line, topic_id)
+    if not forms and not combos:
+        check.add(line, topic_id, "a topic needs forms or combos")
+    nearest = check.string_list(raw.get("nearest"), line, topic_id, "nearest")
+    if not 1 <= len(nearest) <= MAX_NEAREST:
+        check.add(line, topic_id, f"nearest must name 1 to {MAX_NEAREST} intents")
+    if name is None:
+        return None
+    return Topic(topic_id, name, tuple(forms), tuple(combos), tuple(nearest), line)
+
+
+def read_not_covered(directory: Path, problems: list[Problem]) -> tuple[Topic, ...]:
+    """not_covered.yaml: `topics: [{id, name, forms, combos, nearest}]` (optional file)."""
+    check = Checker(NOT_COVERED_FILE, problems)
+    path = directory / NOT_COVERED_FILE
+    data, reported = _read(path, problems)
+    if reported or not path.exists():
+        return ()
+    if not isinstance(data, dict) or not isinstance(data.get("topics"), list):
+        check.add(1, None, "not_covered.yaml must hold a `topics:` list")
+        return ()
+    top = line_of(data, 1)
+    check.unknown_keys(data, {"version", "topics"}, top)
+    if data.get("version") != 1:
+        check.add(top, None, "version must be 1")
+    seen_forms: dict[str, str] = {}
+    topics: list[Topic] = []
+    ids: set[str] = set()
+    for raw in data["topics"]:
+        topic = _read_topic(raw, check, top, seen_forms)
+        if topic is None:
+            continue
+        if topic.id in ids:
+            check.add(topic.line, topic.id, "duplicate topic id")
+            continue
+        ids.add(topic.id)
+        topics.append(topic)
+    return tuple(topics)

@@ -34,6 +34,8 @@ from .vocabulary import build_analyser, build_readings, paraphrase_readings
 __all__ = ["Candidate", "MatchResult", "MatchSettings", "Matcher", "Status", "Tables"]
 
 Status = Literal["answer", "suggest", "none"]
+# Why a verdict is "none" when the engine knows better than "no match" (engine/__init__.py).
+Reason = Literal["not_covered", "no_followup"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,9 @@ class MatchResult:
     status: Status
     lang: Lang
     candidates: tuple[Candidate, ...]
+    reason: Reason | None = None  # set by the engine: not_covered (scope.py), no_followup
+    topic: str | None = None  # the not-covered topic's id
+    offer: tuple[str, ...] = ()  # intents to offer instead of an answer
 
     @property
     def intent_id(self) -> str | None:

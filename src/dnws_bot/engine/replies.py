@@ -11,12 +11,14 @@ import unicodedata
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from .catalogue import Catalogue, Intent
+from .catalogue import Catalogue, Intent, Text
 from .html_subset import escape, to_plain_text
 from .language import LANGS, Lang, LangMode
-from .matching import MatchResult, Status
+from .matching import MatchResult, Reason, Status
 
 ReplyKind = Literal["answer", "suggest", "none", "empty"]
+# Categories answered in a line of conversation, without title or article citation.
+SMALLTALK = "smalltalk"
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,10 @@ class Reply:
     suggestions: tuple[str, ...]
     # The matcher's top candidates with scores (kept for the curator's unanswered log).
     candidates: tuple[tuple[str, float], ...] = ()
+    # Why there is no answer, when the engine knows: not_covered (with the topic's id) or
+    # no_followup; None for every other reply.
+    reason: Reason | None = None
+    topic: str | None = None
 
     @property
     def status(self) -> Status:
@@ -93,13 +99,15 @@ class Renderer:
         self, intent_id: str, mode: LangMode, score: float = 1.0, *, first: Lang | None = None
     ) -> Reply:
         """The full answer for one intent, with its related intents as buttons; in "both" the
-        second language comes folded in an expandable blockquote."""
+        second language comes folded in an expandable blockquote. Small talk ("thx", "hi") gets
+        just its short answer, no title or citation."""
         intent = self.catalogue.by_id[intent_id]
         langs = _langs(mode, first)
-        html = "\n".join(
-            self._answer_block(intent, lang) if i == 0 else _fold(self._answer_block(intent, lang))
-            for i, lang in enumerate(langs)
-        )
+        chat = intent.category == SMALLTALK
+        blocks = [
+            intent.answer.get(lang) if chat else self._answer_block(intent, lang) for lang in langs
+        ]
+        html = "\n".join(block if i == 0 else _fold(block) for i, block in enumerate(blocks))
         primary = langs[0]
         buttons = tuple(
             Button(self.catalogue.by_id[rid].title.get(primary), intent_id=rid)
@@ -111,7 +119,7 @@ class Renderer:
             intent_id=intent.id,
             score=score,
             title=intent.title.get(primary),
-            text=to_plain_text(html) + f"\n{self.catalogue.article.url}",
+            text=to_plain_text(html) + ("" if chat else f"\n{self.catalogue.article.url}"),
             html=html,
             body="\n\n".join(to_plain_text(intent.answer.get(lang)) for lang in langs),
             link=self.catalogue.article.url,
@@ -155,6 +163,20 @@ class Renderer:
             reply = self.intent_reply(match.intent_id, mode, match.score, first=match.lang)
             return replace(reply, candidates=candidates)
         lang = _langs(mode, match.lang)[0]
+        if match.reason is not None:
+            offer = tuple(i for i in match.offer if i in self.catalogue.by_id)
+            topic = next((t for t in self.catalogue.not_covered if t.id == match.topic), None)
+            reply = self._message_reply(
+                "none",
+                match.reason,
+                mode,
+                match.score,
+                offer,
+                tuple(Button(self.catalogue.by_id[i].title.get(lang), intent_id=i) for i in offer)
+                or self.topic_buttons(lang),
+                topic.name if topic is not None else None,
+            )
+            return replace(reply, candidates=candidates, reason=match.reason, topic=match.topic)
         if match.status == "suggest":
             ids = tuple(c.intent_id for c in match.candidates)
             reply = self._message_reply(
@@ -184,12 +206,16 @@ class Renderer:
         score: float,
         suggestions: tuple[str, ...],
         buttons: tuple[Button, ...],
+        topic: Text | None = None,
     ) -> Reply:
         langs = _langs(mode)
         blocks = []
         for lang in langs:
+            message = self.catalogue.texts[key].get(lang)
+            if topic is not None:
+                message = message.replace("{topic}", topic.get(lang))
             # One line: the options are the buttons (listing them twice costs a phone screen).
-            blocks.append(escape(self.catalogue.texts[key].get(lang)))
+            blocks.append(escape(message))
         html = "\n\n".join(blocks)
         return Reply(
             kind=kind,

@@ -22,6 +22,7 @@ from .catalogue import (
     StudyContent,
     Term,
     Text,
+    Topic,
 )
 from .concepts import ConceptIndex
 from .features import Analyser
@@ -30,7 +31,7 @@ from .matching import Matcher, MatchSettings, Tables
 from .reading import Readings
 from .vectors import Postings
 
-FORMAT = 2  # 2: readings of the catalogue's kanji
+FORMAT = 3  # 2: not_covered topics and follow-ups; 3: readings of the catalogue's kanji
 T = TypeVar("T")
 
 
@@ -58,6 +59,7 @@ def catalogue_to_data(c: Catalogue) -> dict[str, Any]:
                 i.keywords,
                 i.file,
                 i.line,
+                i.followups,
             ]
             for i in c.intents
         ],
@@ -81,6 +83,9 @@ def catalogue_to_data(c: Catalogue) -> dict[str, Any]:
         "map": [[m.intent, m.parts] for m in s.article_map],
         "texts": {key: _text(t) for key, t in c.texts.items()},
         "stopwords": sorted(c.stopwords),
+        "not_covered": [
+            [t.id, _text(t.name), t.forms, t.combos, t.nearest, t.line] for t in c.not_covered
+        ],
         "version": c.version,
         "directory": str(c.directory),
     }
@@ -122,8 +127,20 @@ def catalogue_from_data(d: Mapping[str, Any]) -> Catalogue:
             _strs(kw),
             _str(f),
             _check(ln, int),
+            _table(fu, _str),
         )
-        for i, cat, sec, title, answer, ja, en, rel, kw, f, ln in _check(d["intents"], list)
+        for i, cat, sec, title, answer, ja, en, rel, kw, f, ln, fu in _check(d["intents"], list)
+    )
+    not_covered = tuple(
+        Topic(
+            _str(i),
+            _t(name),
+            _strs(forms),
+            tuple(tuple(_strs(g) for g in _check(combo, list)) for combo in _check(combos, list)),
+            _strs(nearest),
+            _check(line, int),
+        )
+        for i, name, forms, combos, nearest, line in _check(d["not_covered"], list)
     )
     categories = tuple(
         Category(_str(i), _t(title), _strs(ids), _check(order, int))
@@ -171,6 +188,7 @@ def catalogue_from_data(d: Mapping[str, Any]) -> Catalogue:
         directory=Path(_str(d["directory"])),
         texts=_table(d["texts"], _t),
         stopwords=frozenset(_strs(d["stopwords"])),
+        not_covered=not_covered,
     )
 
 
