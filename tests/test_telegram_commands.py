@@ -21,6 +21,7 @@ from dnws_bot.telegram.commands import COMMANDS, Command
 
 GROUP = -1001234567890
 GROUP_MENU = {"type": "all_group_chats"}
+PRIVATE_MENU = {"type": "all_private_chats"}
 
 
 async def pong(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -101,14 +102,17 @@ async def test_admin_entries_are_gated_hidden_from_menus_and_in_admin_help(
 async def test_menus_list_every_public_command_of_the_table_in_both_languages(
     bot: RunningBot,
 ) -> None:
-    """Private and group menus, English and Japanese, are the table's non-admin entries in order."""
-    await bot.api.wait_for_count("setMyCommands", 4, timeout=10)
+    """Menus are the table's non-admin entries in order, in English and Japanese; /ask is left
+    out of the private menus (default and all private chats) and comes first in groups."""
+    await bot.api.wait_for_count("setMyCommands", 6, timeout=10)
     public = [c.name for c in COMMANDS if c.scope != "admin"]
+    private = [c for c in public if c != "ask"]
     texts = bot.engine.catalogue.texts
-    for scope in (None, GROUP_MENU):
-        assert list(menu(bot.api, scope).items()) == [(c, texts[f"command_{c}"].en) for c in public]
+    expected = ((None, private), (PRIVATE_MENU, private), (GROUP_MENU, ["ask", *private]))
+    for scope, names in expected:
+        assert list(menu(bot.api, scope).items()) == [(c, texts[f"command_{c}"].en) for c in names]
         assert list(menu(bot.api, scope, "ja").items()) == [
-            (c, texts[f"command_{c}"].ja) for c in public
+            (c, texts[f"command_{c}"].ja) for c in names
         ]
 
 

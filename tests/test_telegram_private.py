@@ -143,14 +143,6 @@ async def test_sticker_in_private_chat_gets_a_one_line_hint(bot: RunningBot) -> 
     assert "\n" not in call.result["text"]
 
 
-async def test_edited_message_is_left_alone_without_error(bot: RunningBot) -> None:
-    """An edited message causes no reply and no error; the next question is answered."""
-    original = updates.private_text(1001, 1001, "NPTとは")["message"]
-    bot.feed(updates.edited_message(original, "P5とは"))
-    assert not await bot.quiet()
-    assert (await bot.say("非核化とは")).ok
-
-
 async def test_start_greets_in_user_language_with_topic_buttons(bot: RunningBot) -> None:
     """/start greets in the user's Telegram language and lists topics as buttons."""
     bot.feed(updates.command(1002, 1002, "start", language_code="en"))
@@ -213,7 +205,7 @@ async def test_commands_are_registered_in_both_languages(bot: RunningBot) -> Non
     english = bot.api.commands()
     japanese = bot.api.commands(language_code="ja")
     assert {c["command"] for c in english} == {c["command"] for c in japanese}
-    assert "ask" in {c["command"] for c in english}
+    assert "help" in {c["command"] for c in english}
 
 
 async def test_follow_up_uses_the_previous_answer_then_expires(bot: RunningBot) -> None:

@@ -82,9 +82,22 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    """The console chat; Ctrl-C at any point is a normal end (exit 0, for `make run`). With
+    DNWS_DB set, unanswered questions go to that database like the Telegram bot's."""
     from .console import ConsoleChat
+    from .store import Store
 
-    ConsoleChat(_load_engine(args)).run()
+    try:
+        settings = Settings.from_env()
+        engine = _load_engine(args)
+        store = Store.open(settings.db_path) if settings.db_configured else None
+        try:
+            ConsoleChat(engine, store=store).run()
+        finally:
+            if store is not None:
+                store.close()
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
     return EXIT_OK
 
 

@@ -7,11 +7,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .engine import default_intents_dir
 from .logging_setup import redact_token_shapes
 
 DEFAULT_API_URL = "https://api.telegram.org"
+DEFAULT_TIMEZONE = "Asia/Tokyo"
 # Bot tokens look like "123456789:AAH...": a numeric bot id, a colon, 30+ URL-safe characters.
 TOKEN_PATTERN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{30,}$")
 WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -93,6 +95,18 @@ def _log_level(env: Mapping[str, str]) -> str:
     return level
 
 
+def _timezone(env: Mapping[str, str]) -> str:
+    """DNWS_TIMEZONE: the IANA zone /schedule uses when none is given (default Asia/Tokyo)."""
+    name = env.get("DNWS_TIMEZONE", "").strip() or DEFAULT_TIMEZONE
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"DNWS_TIMEZONE must be an IANA time zone like Asia/Tokyo, got {name!r}"
+        ) from None
+    return name
+
+
 def _cache_dir(env: Mapping[str, str]) -> Path | None:
     """DNWS_CACHE_DIR, else $XDG_CACHE_HOME/dnws-bot, else ~/.cache/dnws-bot; DNWS_NO_CACHE=1 off."""
     if env.get("DNWS_NO_CACHE", "").strip().lower() in ("1", "true", "yes", "on"):
@@ -113,6 +127,7 @@ class Settings:
     webhook_secret: str = field(default="", repr=False)
     intents_dir: Path = field(default_factory=default_intents_dir)
     db_path: Path = Path("data/dnws-bot.sqlite3")
+    db_configured: bool = False  # DNWS_DB was set (the console chat logs only then)
     max_messages_per_second: float = 30.0
     admin_ids: frozenset[int] = frozenset()
     log_level: str = "INFO"
@@ -126,6 +141,8 @@ class Settings:
     webhook_timeout: float = 10.0
     # Webhook server: open connections allowed at once (0 = derived from the descriptor limit).
     webhook_max_connections: int = 0
+    # /schedule's time zone when the command names none.
+    timezone: str = DEFAULT_TIMEZONE
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -144,6 +161,7 @@ class Settings:
             webhook_secret=secret,
             intents_dir=Path(intents) if intents else default_intents_dir(),
             db_path=Path(env.get("DNWS_DB", "").strip() or "data/dnws-bot.sqlite3"),
+            db_configured=bool(env.get("DNWS_DB", "").strip()),
             max_messages_per_second=_float(env, "DNWS_MAX_MESSAGES_PER_SECOND", 30.0),
             admin_ids=_ids(env, "ADMIN_IDS"),
             log_level=_log_level(env),
@@ -152,6 +170,7 @@ class Settings:
             send_deadline=_float(env, "DNWS_SEND_DEADLINE", 60.0),
             webhook_timeout=_float(env, "DNWS_WEBHOOK_TIMEOUT", 10.0),
             webhook_max_connections=_count(env, "DNWS_WEBHOOK_MAX_CONNECTIONS", 0),
+            timezone=_timezone(env),
         )
 
     def require_token(self) -> str:

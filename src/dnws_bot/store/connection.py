@@ -48,6 +48,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         " display_name TEXT NOT NULL, correct INTEGER NOT NULL, answered INTEGER NOT NULL,"
         " PRIMARY KEY (chat_id, player)) WITHOUT ROWID",
     ),
+    (  # v3: scheduled study posts (store/schedules.py)
+        "CREATE TABLE schedules (id INTEGER PRIMARY KEY, chat_id INTEGER NOT NULL,"
+        " chat_type TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('quiz', 'card')),"
+        " days TEXT NOT NULL, hour INTEGER NOT NULL, minute INTEGER NOT NULL, tz TEXT NOT NULL,"
+        " topic TEXT NOT NULL, lang TEXT NOT NULL, position INTEGER NOT NULL,"
+        " next_run REAL NOT NULL, created_at REAL NOT NULL)",
+        "CREATE INDEX schedules_chat ON schedules (chat_id)",
+        "CREATE INDEX schedules_next_run ON schedules (next_run)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

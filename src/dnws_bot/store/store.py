@@ -22,6 +22,7 @@ from .rows import (
     Stats,
     UnansweredRow,
 )
+from .schedules import ScheduleStore
 
 TOP_CANDIDATES = 3
 TOP_INTENTS = 10
@@ -49,7 +50,7 @@ def _parse_candidates(raw: str) -> tuple[tuple[str, float], ...]:
         return ()
 
 
-class Store(QuizStore):
+class Store(QuizStore, ScheduleStore):
     """The bot's database, synchronous and thread-safe. Open with `Store.open(path)`."""
 
     # --- chat settings -------------------------------------------------------------------
@@ -85,6 +86,7 @@ class Store(QuizStore):
                 db.execute(f"UPDATE OR IGNORE {table} SET chat_id = ? WHERE chat_id = ?", ids)
                 db.execute(f"DELETE FROM {table} WHERE chat_id = ?", (old_chat_id,))
             db.execute("UPDATE polls SET chat_id = ? WHERE chat_id = ?", ids)
+            db.execute("UPDATE schedules SET chat_id = ? WHERE chat_id = ?", ids)
             db.execute(
                 "INSERT INTO scores (chat_id, player, display_name, correct, answered)"
                 " SELECT ?, player, display_name, correct, answered FROM scores WHERE chat_id = ?"

@@ -8,19 +8,27 @@ from __future__ import annotations
 
 import time
 
-from telegram import Message, MessageEntity, Update
+from telegram import Chat, Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from ..engine import Lang, LangMode, Reply
+from ..engine import Engine, Lang, LangMode, Reply
 from ..store import QuestionRecord
 from .context import ContextKey
 from .keyboards import answer_keyboard
+from .recent import recent
 from .services import services
 from .turns import chat_mode, is_group, turn, user_lang
 from .update_log import note_outcome
 
 GROUPS = (ChatType.GROUP, ChatType.SUPERGROUP)
+
+
+def shown_html(engine: Engine, reply: Reply, chat: Chat, mode: LangMode | None) -> str:
+    """The reply's HTML as `chat` shows it: in groups an answer's short form."""
+    if reply.kind == "answer" and reply.intent_id is not None and chat.type in GROUPS:
+        return engine.renderer.folded_html(reply.intent_id, mode or reply.lang, reply.lang)
+    return reply.html
 
 
 async def send_reply(
@@ -38,11 +46,12 @@ async def send_reply(
     shared chat stays readable on a phone. Buttons are in the `reader`'s language if given.
     """
     engine = services(context).engine
-    html = reply.html
-    if reply.kind == "answer" and reply.intent_id is not None and target.chat.type in GROUPS:
-        html = engine.renderer.folded_html(reply.intent_id, mode or reply.lang, reply.lang)
+    html = shown_html(engine, reply, target.chat, mode)
     keyboard = answer_keyboard(engine, reply, context.bot.username, reader)
-    return await target.reply_html(html, reply_markup=keyboard, do_quote=quote)
+    sent = await target.reply_html(html, reply_markup=keyboard, do_quote=quote)
+    answered = reply.intent_id if reply.kind == "answer" else None
+    recent(context).remember(sent.chat.id, target.message_id, sent.message_id, answered, reply.lang)
+    return sent
 
 
 async def answer_question(

@@ -12,11 +12,13 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
     InlineQueryHandler,
     MessageHandler,
+    MessageReactionHandler,
     PollAnswerHandler,
     TypeHandler,
     filters,
@@ -28,7 +30,18 @@ from ..engine.html_subset import escape
 from ..engine.language import Lang
 from ..logging_setup import install_redaction
 from ..settings import Settings
-from . import admin, answers, buttons, commands, inline, study, update_log
+from . import (
+    admin,
+    answers,
+    buttons,
+    commands,
+    events,
+    inline,
+    profile,
+    schedule,
+    study,
+    update_log,
+)
 from .commands import MENU_SCOPES, Command, menus
 from .sending import make_bot, maybe_delivered
 from .services import Services, services
@@ -46,6 +59,7 @@ ALLOWED_UPDATES = [
     Update.INLINE_QUERY,
     Update.POLL_ANSWER,
     Update.MY_CHAT_MEMBER,
+    Update.MESSAGE_REACTION,
 ]
 
 
@@ -89,7 +103,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def register_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Send the menus from the command table, in English (the default) and Japanese. The
-    default scope carries the private-chat menu; all group chats get their own."""
+    default scope and all private chats carry the private-chat menu; all group chats get their
+    own. Then the bot's descriptions, and scheduled posts that were due while it was down."""
     bot = application.bot
     svc = services_from(application)
     languages: tuple[tuple[Lang, str | None], ...] = (("en", None), ("ja", "ja"))
@@ -100,6 +115,11 @@ async def register_commands(application: Application[Any, Any, Any, Any, Any, An
     for lang, code in languages:
         group_menu = menus(svc.commands, svc.engine, lang)["groups"]
         await bot.set_my_commands(group_menu, scope=MENU_SCOPES["groups"], language_code=code)
+    for lang, code in languages:  # explicit too: a client may not fall back to the default
+        private_menu = menus(svc.commands, svc.engine, lang)["private"]
+        await bot.set_my_commands(private_menu, scope=MENU_SCOPES["private"], language_code=code)
+    await profile.set_descriptions(bot, svc.engine)
+    await schedule.start(application)
     log.info("bot @%s ready, catalogue %s", bot.username, services_from(application).engine.version)
 
 
@@ -161,6 +181,11 @@ def build_application(
     application.add_handler(CallbackQueryHandler(buttons.on_button))
     application.add_handler(InlineQueryHandler(inline.inline_query))
     application.add_handler(PollAnswerHandler(study.poll_answer))
+    application.add_handler(ChatMemberHandler(profile.on_my_chat_member))
+    application.add_handler(MessageReactionHandler(events.on_reaction))
+    application.add_handler(
+        MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.TEXT, events.edited_question)
+    )
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, admin.chat_migrated))
     application.add_handler(
         MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, answers.private_text)
@@ -176,6 +201,8 @@ def build_application(
             new & ~filters.TEXT & ~filters.StatusUpdate.ALL & ~filters.COMMAND, answers.non_text
         )
     )
+
+    schedule.install(application)
 
     # 99: one log line per update, whatever happened above.
     application.add_handler(TypeHandler(Update, update_log.log_update), group=99)

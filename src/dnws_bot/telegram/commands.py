@@ -21,7 +21,8 @@ from telegram.ext import ContextTypes
 
 from ..engine import Engine, Lang
 from ..engine.html_subset import escape
-from . import admin, answers, general, study
+from . import admin, answers, general, schedule, study
+from .profile import add_to_group_in_private
 from .texts import command_text, ui
 from .turns import is_group, turn
 
@@ -71,21 +72,30 @@ async def cmd_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat: ChatKind = "groups" if is_group(update) else "private"
     is_admin = t.svc.is_admin(user.id if user else None)
     text = help_text(t.svc.commands, t.svc.engine, t.lang, chat, is_admin)
-    await t.message.reply_html(escape(text.format(bot=context.bot.username)), do_quote=t.quote)
+    button = add_to_group_in_private(update, None, t.svc.engine, t.lang, context.bot.username)
+    await t.message.reply_html(
+        escape(text.format(bot=context.bot.username)), reply_markup=button, do_quote=t.quote
+    )
 
 
 def menus(
     table: tuple[Command, ...], engine: Engine, lang: Lang
 ) -> dict[ChatKind, list[BotCommand]]:
-    """setMyCommands lists for private chats and for groups, in one language."""
+    """setMyCommands lists for private chats and for groups, in one language. In private chats
+    any text is a question, so GROUP_FIRST commands stay out of that menu (they still work);
+    in groups they come first."""
+    private = [c for c in table if c.offered_in("private") and c.name not in GROUP_FIRST]
+    groups = [c for c in table if c.offered_in("groups")]
+    groups.sort(key=lambda c: c.name not in GROUP_FIRST)  # stable: the table order otherwise
+    listed: tuple[tuple[ChatKind, list[Command]], ...] = (("private", private), ("groups", groups))
     return {
-        chat: [
-            BotCommand(c.name, command_text(engine, c.name).get(lang))
-            for c in table
-            if c.offered_in(chat)
-        ]
-        for chat in ("private", "groups")
+        chat: [BotCommand(c.name, command_text(engine, c.name).get(lang)) for c in commands]
+        for chat, commands in listed
     }
+
+
+# How a group asks: first in the group menu, left out of the private one.
+GROUP_FIRST = ("ask",)
 
 
 MENU_SCOPES = {
@@ -107,6 +117,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("settings", general.cmd_settings, "both"),
     Command("source", general.cmd_source, "both"),
     Command("about", general.cmd_about, "both"),
+    Command("schedule", schedule.cmd_schedule, "both"),
+    Command("unschedule", schedule.cmd_unschedule, "both"),
     Command("stats", admin.cmd_stats, "admin"),
     Command("reload", admin.cmd_reload, "admin"),
 )

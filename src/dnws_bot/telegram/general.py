@@ -18,6 +18,7 @@ from .answers import send_reply
 from .callbacks import encode, intent_from_payload
 from .chat_admins import is_chat_admin
 from .keyboards import topics_keyboard
+from .profile import STARTGROUP_PAYLOAD, add_to_group_in_private, introduce
 from .services import services
 from .texts import TextKey, ui
 from .turns import chat_mode, is_group, turn, user_lang
@@ -32,6 +33,9 @@ async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     mode = await chat_mode(update, svc)
     engine = svc.engine
+    if is_group(update) and context.args == [STARTGROUP_PAYLOAD]:  # added via our link
+        await introduce(context, message.chat.id, user_lang(update, mode))
+        return
     if context.args:
         intent_id = intent_from_payload(context.args[0])
         if intent_id is not None and intent_id in engine.catalogue.by_id:
@@ -46,7 +50,9 @@ async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     hello = greeting.answer.get(lang) if greeting else ""  # catalogue HTML, validated at load
     await message.reply_html(
         f"{hello}\n\n{escape(ui(engine, 'start_hint', lang))}".strip(),
-        reply_markup=topics_keyboard(engine.catalogue, lang),
+        reply_markup=add_to_group_in_private(
+            update, topics_keyboard(engine.catalogue, lang), engine, lang, context.bot.username
+        ),
         do_quote=False,
     )
 

@@ -50,6 +50,23 @@ TextKey = Literal[
     "unknown_topic",
     "open_in_bot_label",
     "share_label",
+    # events: profile, group intro, schedules
+    "bot_description",
+    "bot_short_description",
+    "group_intro",
+    "add_to_group",
+    "schedule_usage",
+    "schedule_bad_timezone",
+    "schedule_added",
+    "schedule_list",
+    "schedule_none",
+    "schedule_removed",
+    "schedule_not_found",
+    "schedule_admins_only",
+    "schedule_full",
+    "schedule_no_channel",
+    "schedule_channel_from_private",
+    "card_header",
 ]
 TEXT_KEYS: tuple[TextKey, ...] = get_args(TextKey)
 
