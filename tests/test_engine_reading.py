@@ -12,11 +12,13 @@ import functools
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from dnws_bot.engine import Engine, MatchSettings
+from dnws_bot.engine import Engine, MatchSettings, reading
 from dnws_bot.engine.matching import Matcher
+from dnws_bot.engine.normalize import MAX_QUESTION_CHARS
 from dnws_bot.engine.reading import load_memo
 from dnws_bot.engine.vocabulary import memo_texts
 from engine_fixtures import INTENTS_DIR, load_engine
@@ -166,3 +168,20 @@ def test_the_readings_survive_the_cache(tmp_path: Path) -> None:
     assert restored.matcher.readings.words
     question = "たいりくかん だんどう だん って なに"
     assert restored.match(question) == built.match(question)
+
+
+def test_a_huge_paste_of_unknown_kanji_is_read_only_up_to_the_question_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A 10,000-character paste of unknown kanji reaches the analyser cut to the question limit,
+    and gets no answer."""
+    seen: list[int] = []
+    repair = reading.repair
+
+    def spy(text: str, *args: Any) -> str | None:
+        seen.append(len(text))
+        return repair(text, *args)
+
+    monkeypatch.setattr(reading, "repair", spy)
+    assert load_engine().matcher.match("鬱蒼とした" * 2000).status != "answer"
+    assert seen and max(seen) <= MAX_QUESTION_CHARS

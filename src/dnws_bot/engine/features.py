@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from .catalogue import Aliases
 from .concepts import ConceptIndex, katakana_runs, latin_words
 from .language import LANGS, Lang, detect_language
-from .normalize import normalize, normalize_content
+from .normalize import MAX_QUESTION_CHARS, normalize, normalize_content
 
 _JAPANESE_RUN = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]+")
 _KANJI_FLOOR = "\u3400"  # CJK ideographs sort above every kana
@@ -128,7 +128,7 @@ class Analyser:
         as the nearest name the catalogue knows."""
         norm = normalize(text)
         analysed_norm = norm
-        for run in katakana_runs(text) if self.reading_layer else ():
+        for run in katakana_runs(text[: MAX_QUESTION_CHARS * 2]) if self.reading_layer else ():
             typed = normalize(run)
             corrected = self.concepts.correct_kana(typed)
             if corrected is not None:

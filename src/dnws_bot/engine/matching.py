@@ -27,6 +27,7 @@ from . import reading, vectors
 from .catalogue import Catalogue
 from .features import Analysed, Analyser, Question, coverage_units
 from .language import Lang
+from .normalize import MAX_QUESTION_CHARS
 from .reading import Readings
 from .tables import MatchSettings, Tables, build_tables, nb_features
 from .vocabulary import build_analyser, build_readings, paraphrase_readings
@@ -181,7 +182,8 @@ class Matcher:
             return first
         if not self._needs_reading(asked.analysed):
             return first
-        repaired = reading.repair(asked.text, self.readings, self._has_unknown)
+        text = asked.text[:MAX_QUESTION_CHARS]  # bounds the analyser's work, like normalize
+        repaired = reading.repair(text, self.readings, self._has_unknown)
         if repaired is None:
             return first
         analysed = self.question(repaired).analysed
