@@ -9,6 +9,7 @@ test fails if the layer stops doing its work.
 from __future__ import annotations
 
 import functools
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from dnws_bot.engine import Engine, MatchSettings, reading
 from dnws_bot.engine.matching import Matcher
 from dnws_bot.engine.normalize import MAX_QUESTION_CHARS
 from dnws_bot.engine.reading import load_memo
+from dnws_bot.engine.source import content_hash
 from dnws_bot.engine.vocabulary import memo_texts
 from engine_fixtures import INTENTS_DIR, load_engine
 
@@ -185,3 +187,14 @@ def test_a_huge_paste_of_unknown_kanji_is_read_only_up_to_the_question_limit(
     monkeypatch.setattr(reading, "repair", spy)
     assert load_engine().matcher.match("鬱蒼とした" * 2000).status != "answer"
     assert seen and max(seen) <= MAX_QUESTION_CHARS
+
+
+def test_an_edit_to_the_readings_memo_changes_the_cache_key(tmp_path: Path) -> None:
+    """The readings memo is part of the catalogue's content hash, so a cached engine never keeps
+    readings the memo no longer has."""
+    directory = tmp_path / "intents"
+    shutil.copytree(INTENTS_DIR, directory)
+    before = content_hash(directory)
+    memo = directory / "readings.json"
+    memo.write_text(memo.read_text(encoding="utf-8").replace("かく", "かく ", 1), encoding="utf-8")
+    assert content_hash(directory) != before
