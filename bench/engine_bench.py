@@ -16,8 +16,9 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from dnws_bot.engine import Engine
+from dnws_bot.engine import Engine, MatchSettings
 from dnws_bot.engine.evaluation import Case, load_cases
+from dnws_bot.engine.matching import Matcher
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 Predict = Callable[[str], tuple[str | None, float]]  # → (intent or None, score)
@@ -179,4 +180,85 @@ def table(rows: list[Row]) -> str:
             for lang in ("ja", "en")
         )
         lines.append(f"\nerror rate of the engine / {baseline.name}: {ratios}")
+    return "\n".join(lines)
+
+
+def _eval_files() -> list[Path]:
+    """eval.yaml, and eval_new.yaml while it is still a separate file."""
+    return [path for path in (DATA / "eval.yaml", DATA / "eval_new.yaml") if path.exists()]
+
+
+def _by_style(engine: Engine, cases: list[Case]) -> dict[tuple[str, str], list[int]]:
+    """(lang, style) → [n, right]: answered with the intent, or (out of scope) not answered."""
+    found: dict[tuple[str, str], list[int]] = {}
+    for case in cases:
+        result = engine.match(case.question, None, case.context)
+        if case.intent is None:
+            right = result.status != "answer"
+            style = f"{case.style} (rejected)"
+        else:
+            right = result.status == "answer" and result.intent_id == case.intent
+            style = case.style
+        tally = found.setdefault((case.lang, style), [0, 0])
+        tally[0] += 1
+        tally[1] += right
+    return found
+
+
+def style_table() -> str:
+    """Answered right per style and language, with the reading layer off (before) and on."""
+    after = Engine.load()
+    off = Matcher(after.catalogue, MatchSettings(reading_layer=False))
+    before = Engine(after.catalogue, off, after.renderer)
+    cases = [case for path in _eval_files() for case in load_cases(path)]
+    was, now = _by_style(before, cases), _by_style(after, cases)
+    lines = []
+    for lang in ("ja", "en"):
+        lines += [
+            f"\n{lang}:\n",
+            "| style | n | before (reading layer off) | after |",
+            "|---|---|---|---|",
+        ]
+        for key in sorted(k for k in now if k[0] == lang):
+            n, right = now[key]
+            lines.append(f"| {key[1]} | {n} | {was[key][1] / n:.1%} | {right / n:.1%} |")
+    files = ", ".join(path.name for path in _eval_files())
+    return f"By style ({files}; out-of-scope rows count rejections):" + "\n".join(lines)
+
+
+def reading_latency(rounds: int = 3) -> str:
+    """Match latency split by whether the question needed the Japanese analyser (IME repair)."""
+    from dnws_bot.engine import reading
+
+    engine = Engine.load()
+    calls = [0]
+    words = reading.words
+
+    def counted(*args: object, **kwargs: object) -> list[reading.Word]:
+        calls[0] += 1
+        return words(*args, **kwargs)  # type: ignore[arg-type]
+
+    reading.words = counted  # type: ignore[assignment]
+    try:
+        samples: dict[bool, list[float]] = {False: [], True: []}
+        questions = [c.question for path in _eval_files() for c in load_cases(path)]
+        for question in questions:
+            engine.match(question)  # warm: the analyser is loaded once here
+        for _ in range(rounds):
+            for question in questions:
+                before = calls[0]
+                started = time.perf_counter()
+                engine.match(question)
+                elapsed = (time.perf_counter() - started) * 1000
+                samples[calls[0] > before].append(elapsed)
+    finally:
+        reading.words = words  # type: ignore[assignment]
+    lines = ["| questions | n | p50 ms | p99 ms |", "|---|---|---|---|"]
+    for needed, name in ((False, "need no reading"), (True, "read by the analyser (IME repair)")):
+        times = sorted(samples[needed])
+        if times:
+            p99 = times[int(len(times) * 0.99)]
+            lines.append(
+                f"| {name} | {len(times) // rounds} | {statistics.median(times):.3f} | {p99:.3f} |"
+            )
     return "\n".join(lines)

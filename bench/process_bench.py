@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 
 QUESTIONS = ["DNWSの条件は?", "what is the npt", "北朝鮮の三層戦略って?", "hello"]
+# Questions with a kanji word the catalogue does not know: the Japanese analyser is loaded.
+ANALYSER_QUESTIONS = ["山荘戦略とは", "金正恩の娘の名前は何?"]
 FLOOR = [sys.executable, "-c", "import rapidfuzz, yaml"]
 # Targets of issue 11, on the reference machine.
 WARM_LIMIT_S, COLD_LIMIT_S, WARM_RSS_LIMIT_MIB, RATIO_LIMIT = 0.11, 0.35, 32.0, 2.5
@@ -45,8 +47,9 @@ def _once(command: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 
 def run(rounds: int = 8) -> dict[str, list[tuple[float, float]]]:
-    """Samples per kind ("floor", "warm", "cold"), interleaved round by round."""
-    samples: dict[str, list[tuple[float, float]]] = {"floor": [], "warm": [], "cold": []}
+    """Samples per kind (floor, warm and cold, with and without the analyser), interleaved."""
+    kinds = ["floor", "warm", "cold", "warm + analyser", "cold + analyser"]
+    samples: dict[str, list[tuple[float, float]]] = {kind: [] for kind in kinds}
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "DNWS_CACHE_DIR": cache}
         env.pop("DNWS_NO_CACHE", None)
@@ -54,9 +57,12 @@ def run(rounds: int = 8) -> dict[str, list[tuple[float, float]]]:
         for index in range(rounds):
             question = QUESTIONS[index % len(QUESTIONS)]
             ask = [_exe(), "ask", "--json", question]
+            reading = [_exe(), "ask", "--json", ANALYSER_QUESTIONS[index % 2]]
             samples["floor"].append(_once(FLOOR, env))
             samples["warm"].append(_once(ask, env))
             samples["cold"].append(_once(ask, {**env, "DNWS_NO_CACHE": "1"}))
+            samples["warm + analyser"].append(_once(reading, env))
+            samples["cold + analyser"].append(_once(reading, {**env, "DNWS_NO_CACHE": "1"}))
     return samples
 
 
@@ -75,7 +81,9 @@ def table(samples: dict[str, list[tuple[float, float]]]) -> str:
         )
     lines.append(
         f"\nfloor: `{' '.join(FLOOR[1:])}`; targets: warm ≤ {WARM_LIMIT_S} s and "
-        f"≤ {RATIO_LIMIT}× floor, ≤ {WARM_RSS_LIMIT_MIB:g} MiB; cold ≤ {COLD_LIMIT_S} s"
+        f"≤ {RATIO_LIMIT}× floor, ≤ {WARM_RSS_LIMIT_MIB:g} MiB; cold ≤ {COLD_LIMIT_S} s; "
+        f"a question the engine answers never loads the analyser (issue 8: ≤ 0.25 s, ≤ 45 MB); "
+        f'"+ analyser": {" / ".join(ANALYSER_QUESTIONS)} (an unknown kanji word: SudachiPy loads)'
     )
     return "\n".join(lines)
 

@@ -112,7 +112,13 @@ def write(results: dict[str, str], date: str, where: str) -> None:
 def _engine() -> str:
     from . import engine_bench
 
-    return engine_bench.table(engine_bench.run())
+    return "\n\n".join(
+        [
+            engine_bench.table(engine_bench.run()),
+            engine_bench.style_table(),
+            engine_bench.reading_latency(),
+        ]
+    )
 
 
 def _process() -> str:

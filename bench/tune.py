@@ -1,4 +1,5 @@
-"""Calibrate MatchSettings on tests/data/tune.yaml (never on eval.yaml, which is reported).
+"""Calibrate MatchSettings on tests/data/tune.yaml and tune_new.yaml (never on the eval files,
+which are reported).
 
 Scores do not depend on thresholds, so each weight setting is scored once and every threshold
 combination is replayed on the cached rankings. The objective is the share of in-scope questions
@@ -19,7 +20,8 @@ from dnws_bot.engine import Engine, MatchSettings
 from dnws_bot.engine.evaluation import Case, load_cases
 from dnws_bot.engine.matching import Candidate, Matcher
 
-TUNE = Path(__file__).resolve().parent.parent / "tests" / "data" / "tune.yaml"
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+TUNE = [DATA / "tune.yaml", DATA / "tune_new.yaml"]  # tune_new.yaml until it is merged in
 
 
 def outcome(ranked: list[Candidate], s: MatchSettings) -> tuple[str, str | None]:
@@ -39,7 +41,7 @@ def score_thresholds(
 ) -> tuple[float, float, float]:
     answered = wrong = inscope = oos = rejected = 0
     for case, ranked in rankings:
-        status, intent = outcome(ranked, s)
+        status, intent = outcome(ranked, s) if ranked is not OUT else ("none", None)
         if case.intent is None:
             oos += 1
             rejected += status != "answer"
@@ -51,6 +53,7 @@ def score_thresholds(
 
 
 MAX_WRONG, MIN_REJECTED = 0.015, 0.93
+OUT: list[Candidate] = []  # the scope check (not_covered.yaml) rejects the question
 
 
 def best_thresholds(
@@ -79,8 +82,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="thresholds only, current weights")
     args = parser.parse_args()
-    cases = load_cases(TUNE)
-    catalogue = Engine.load().catalogue
+    cases = [c for path in TUNE if path.exists() for c in load_cases(path) if c.context is None]
+    engine = Engine.load()
+    catalogue = engine.catalogue
+    scope = getattr(engine, "scope", None)
+    covered = [
+        scope is None or scope.focus(engine.matcher.question(c.question).norm) is None
+        for c in cases
+    ]
     base = MatchSettings()
     training = (
         [(base.nb_alpha, base.nb_gram_weight)]
@@ -101,7 +110,10 @@ def main() -> None:
         for settings in query_time:
             settings = replace(settings, nb_alpha=alpha, nb_gram_weight=gram_weight)
             matcher.settings = settings
-            rankings = [(case, matcher.scores(case.question)) for case in cases]
+            rankings = [
+                (case, matcher.scores(case.question) if ok else OUT)
+                for case, ok in zip(cases, covered, strict=True)
+            ]
             results.append(best_thresholds(rankings, settings))
     results.sort(key=lambda r: r[0], reverse=True)
     for _, s, (a, w, r) in results[:5]:

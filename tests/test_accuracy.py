@@ -1,8 +1,7 @@
 """The accuracy gate on tests/data/eval.yaml, the eval set's own honesty, and the README.
 
 Issue 8's gates are named constants below. Where today's engine does not reach the issue's target
-yet, the constant holds what it does pass (rounded down) with the target beside it; the reading
-work (Sudachi readings, homophone repair, name slips, long questions) raises them.
+yet, the constant holds what it does pass (rounded down) with the target beside it.
 """
 
 from __future__ import annotations
@@ -24,8 +23,8 @@ TUNE_FILE = REPO / "tests" / "data" / "tune.yaml"
 
 # Answered with the right intent, per language (in-scope questions, two-turn ones included).
 MIN_ANSWERED = {
-    "ja": 0.90,  # issue 8 target: 0.95
-    "en": 0.91,  # issue 8 target: 0.95
+    "ja": 0.95,  # issue 8 target: 0.95 (reached with the reading layer: 95.7%)
+    "en": 0.92,  # issue 8 target: 0.95, not reached (92.3%: "did you mean" on casual/noisy English)
 }
 MIN_OOS_REJECTION = 0.95  # issue 8 target: 0.95 (out of scope, not near-domain)
 MIN_NEAR_DOMAIN_REJECTION = 0.90  # issue 8 target: 0.90 (cases with a `topic`)

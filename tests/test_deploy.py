@@ -426,7 +426,8 @@ def test_dockerfile_install_steps_produce_a_working_bot(tmp_path: Path) -> None:
         for name in zipfile.ZipFile(wheels[0]).namelist()
         if name.startswith("dnws_bot/intents/")
     }
-    assert shipped == {p.name for p in (REPO / "intents").glob("*.yaml")}
+    shipped_data = {p.name for p in (REPO / "intents").glob("*.yaml")} | {"readings.json"}
+    assert shipped == shipped_data
 
     # Runtime stage: a fresh venv; COPY --from=build maps onto the same rootfs; replay pip/dnws-bot.
     target = tmp_path / "venv"

@@ -9,6 +9,7 @@ whole catalogue, so real words are never "corrected".
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -20,6 +21,16 @@ from rapidfuzz.distance import OSA
 from .normalize import normalize_content
 
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
+_KATAKANA_RUN = re.compile("[\u30a1-\u30faー]{3,}")
+_KANA_FORM = re.compile("[\u3041-\u3096ー]+")
+MIN_KANA_SLIP = 4  # a typed katakana word this long may be corrected (ロシシア → ロシア)
+# Katakana that look alike (ソ/ン, ツ/シ): a 3-character name may differ from a known one only so.
+_LOOKALIKE = str.maketrans("そつ", "んし")
+
+
+def katakana_runs(text: str) -> list[str]:
+    """Katakana words of 3+ characters in `text` as typed (after NFKC: half-width joins in)."""
+    return _KATAKANA_RUN.findall(unicodedata.normalize("NFKC", text))
 
 
 def _is_latin(ch: str) -> bool:
@@ -44,11 +55,15 @@ class ConceptIndex:
     """Longest-match lookup of many surface forms in one pass over the text."""
 
     def __init__(
-        self, groups: Mapping[str, Iterable[str]], known_words: Iterable[str] = ()
+        self,
+        groups: Mapping[str, Iterable[str]],
+        known_words: Iterable[str] = (),
+        extra: Iterable[tuple[str, Iterable[str]]] = (),
     ) -> None:
+        """`extra` forms (readings) come after `groups`, so a written form wins a clash."""
         self._latin: dict[tuple[str, ...], str] = {}
         self._other: dict[str, str] = {}
-        for concept, forms in groups.items():
+        for concept, forms in (*groups.items(), *extra):
             for form in forms:
                 key = normalize_content(form)
                 if not key:
@@ -61,6 +76,7 @@ class ConceptIndex:
 
     def _derive(self, known_words: frozenset[str]) -> None:
         """Lookup helpers computed from the forms (cheap; not part of the cached data)."""
+        self.swaps = True  # correct short acronyms by a swap of neighbours
         self._max_words = max((len(k) for k in self._latin), default=1)
         # Lengths of the forms that start with each character, longest first: most positions
         # in a question start no form at all, and the rest try only a few lengths.
@@ -76,6 +92,16 @@ class ConceptIndex:
                 if len(word) >= 5 and not word.isdigit():
                     targets[word[0]].add(word)
         self._typo_targets = {first: sorted(words) for first, words in targets.items()}
+        # Short acronyms (icmb, ntp) are corrected only by swapping two neighbours: same letters.
+        short: dict[str, set[str]] = defaultdict(set)
+        for phrase in self._latin:
+            for word in phrase:
+                if 3 <= len(word) < 5 and word.isalpha():
+                    short["".join(sorted(word))].add(word)
+        self._swap_targets = {key: sorted(words) for key, words in short.items()}
+        # Kana forms (katakana names fold to hiragana): targets for katakana slips.
+        kana = [key for key in self._other if len(key) >= 3 and _KANA_FORM.fullmatch(key)]
+        self._kana_targets = sorted(kana)
         self._known = known_words | {w for k in self._latin for w in k}
 
     def to_data(self) -> dict[str, Any]:
@@ -99,9 +125,36 @@ class ConceptIndex:
     def latin_vocabulary(self) -> frozenset[str]:
         return self._known
 
+    def correct_kana(self, word: str) -> str | None:
+        """Nearest kana form for an unknown katakana word (normalised, so in hiragana) of 4+
+        characters, within one edit (two from 8 characters), or None."""
+        if word in self._other or word in self._known:
+            return None
+        if len(word) == 3:
+            folded = word.translate(_LOOKALIKE)
+            hits = [
+                t for t in self._kana_targets if len(t) == 3 and t.translate(_LOOKALIKE) == folded
+            ]
+            return hits[0] if len(hits) == 1 else None
+        if len(word) < MIN_KANA_SLIP:
+            return None
+        max_distance = 1 if len(word) < 8 else 2
+        hit = process.extractOne(
+            word, self._kana_targets, scorer=OSA.distance, score_cutoff=max_distance
+        )
+        return hit[0] if hit else None
+
     def _correct(self, word: str) -> str | None:
-        """Nearest alias word for an unknown word of 5+ letters, or None."""
-        if len(word) < 5 or word in self._known or word.isdigit():
+        """Nearest alias word for an unknown word of 5+ letters (3-4 letters: two neighbours
+        swapped only, "icmb" → "icbm"), or None."""
+        if word in self._known or word.isdigit():
+            return None
+        if 3 <= len(word) < 5 and self.swaps:
+            for target in self._swap_targets.get("".join(sorted(word)), ()):
+                if OSA.distance(word, target) == 1:
+                    return target
+            return None
+        if len(word) < 5:
             return None
         max_distance = 1 if len(word) < 8 else 2
         # OSA counts a swap of neighbours ("thnaks") as one edit, the commonest typing slip.

@@ -12,12 +12,17 @@ import re
 from dataclasses import dataclass
 
 from .catalogue import Aliases
-from .concepts import ConceptIndex, latin_words
+from .concepts import ConceptIndex, katakana_runs, latin_words
 from .language import LANGS, Lang, detect_language
-from .normalize import normalize, normalize_content
+from .normalize import MAX_QUESTION_CHARS, normalize, normalize_content
 
 _JAPANESE_RUN = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]+")
 _KANJI_FLOOR = "\u3400"  # CJK ideographs sort above every kana
+# A space between two Japanese characters is a typing habit (かくだい よくし), not a boundary.
+_JAPANESE_SPACE = re.compile(
+    "(?<=[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u3005]) "
+    "(?=[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u3005])"
+)
 
 
 def grams(text: str, stopwords: frozenset[str]) -> set[str]:
@@ -94,10 +99,20 @@ def filler_forms(aliases: Aliases) -> list[str]:
 class Analyser:
     """Turns text into `Analysed` features with one catalogue's concepts, fillers and stopwords."""
 
-    def __init__(self, concepts: ConceptIndex, fillers: list[str], stopwords: frozenset[str]):
+    def __init__(
+        self,
+        concepts: ConceptIndex,
+        fillers: list[str],
+        stopwords: frozenset[str],
+        reading_layer: bool = True,
+    ):
         self.concepts = concepts
         self.fillers = fillers
         self.stopwords = stopwords
+        # Off only to measure what the reading layer adds (bench): no katakana/acronym slip
+        # correction, spaces between Japanese words kept.
+        self.reading_layer = reading_layer
+        concepts.swaps = reading_layer
 
     def _strip_fillers(self, text: str) -> str:
         for filler in self.fillers:
@@ -109,9 +124,16 @@ class Analyser:
         return " ".join(text.split())
 
     def question(self, text: str) -> Question:
-        """Normalise and analyse a question once."""
+        """Normalise and analyse a question once; a mistyped katakana name (パキスタソ) is read
+        as the nearest name the catalogue knows."""
         norm = normalize(text)
-        return Question(text, norm, detect_language(text), self.analyse_normalised(norm))
+        analysed_norm = norm
+        for run in katakana_runs(text[: MAX_QUESTION_CHARS * 2]) if self.reading_layer else ():
+            typed = normalize(run)
+            corrected = self.concepts.correct_kana(typed)
+            if corrected is not None:
+                analysed_norm = analysed_norm.replace(typed, corrected, 1)
+        return Question(text, norm, detect_language(text), self.analyse_normalised(analysed_norm))
 
     def analyse(self, text: str) -> Analysed:
         """Normalise a text and extract concepts, question words, grams and coverage units."""
@@ -119,6 +141,8 @@ class Analyser:
 
     def analyse_normalised(self, norm: str) -> Analysed:
         """As `analyse`, for text already in comparison form."""
+        if self.reading_layer:
+            norm = _JAPANESE_SPACE.sub("", norm)
         content = self._strip_fillers(norm)
         found = self.concepts.find(content)
         concepts = frozenset(f.concept for f in found if f.concept[0] != "?")

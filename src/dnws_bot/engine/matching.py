@@ -18,41 +18,25 @@ Why this shape (measured in bench/ and bench/tune.py, numbers in the README):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from . import vectors
+from . import reading, vectors
 from .catalogue import Catalogue
-from .concepts import ConceptIndex, latin_words
-from .features import Analysed, Analyser, Question, concept_groups, coverage_units, filler_forms
-from .language import LANGS, Lang
-from .normalize import normalize_content
-from .vectors import Postings
+from .features import Analysed, Analyser, Question, coverage_units
+from .language import Lang
+from .normalize import MAX_QUESTION_CHARS
+from .reading import Readings
+from .tables import MatchSettings, Tables, build_tables, nb_features
+from .vocabulary import build_analyser, build_readings, paraphrase_readings
+
+__all__ = ["Candidate", "MatchResult", "MatchSettings", "Matcher", "Status", "Tables"]
 
 Status = Literal["answer", "suggest", "none"]
 # Why a verdict is "none" when the engine knows better than "no match" (engine/__init__.py).
 Reason = Literal["not_covered", "no_followup"]
-
-
-@dataclass(frozen=True)
-class MatchSettings:
-    """Weights and thresholds; tuned on tests/data/tune.yaml, reported on eval.yaml."""
-
-    nb_alpha: float = 0.1  # naive Bayes smoothing
-    nb_gram_weight: float = 0.3  # an n-gram counts this much of a concept in naive Bayes
-    nb_temperature: float = 2.0  # flattens naive Bayes' overconfident posteriors
-    nb_weight: float = 0.3  # share of the score from the posterior; the rest is similarity
-    concept_weight: float = 0.45
-    question_word_scale: float = 0.6  # a question word counts this much of an equally rare concept
-    gram_weight: float = 0.30
-    fuzzy_weight: float = 0.25
-    coverage_power: float = 1.0
-    rerank_top: int = 6
-    answer_threshold: float = 0.2
-    suggest_threshold: float = 0.2
-    margin: float = 0.14
-    sure_threshold: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -81,98 +65,6 @@ class MatchResult:
         return self.candidates[0].score if self.candidates else 0.0
 
 
-@dataclass(frozen=True)
-class Tables:
-    """Everything the matcher learnt from a catalogue: plain data, cached as JSON (snapshot.py)."""
-
-    contents: list[list[str]]  # each intent's paraphrases, analysed content, for rapidfuzz
-    known_units: frozenset[str]  # coverage units the catalogue knows
-    concept_shares: list[dict[str, float]]  # share of an intent's paraphrases with a feature
-    concept_idf: dict[str, float]
-    gram_idf: dict[str, float]
-    concept_postings: Postings
-    gram_postings: Postings
-    concept_norms: list[float]
-    gram_norms: list[float]
-    nb_defaults: list[float]
-    nb_deltas: Postings
-
-
-def _nb_features(analysed: Analysed, gram_weight: float) -> list[tuple[str, float]]:
-    return [(f"c:{f}", 1.0) for f in analysed.features] + [
-        (f"g:{g}", gram_weight) for g in analysed.grams
-    ]
-
-
-def _vocabulary(catalogue: Catalogue) -> set[str]:
-    words: set[str] = set()
-    for intent in catalogue.intents:
-        for text in (*intent.paraphrases["en"], *intent.paraphrases["ja"]):
-            norm = normalize_content(text)
-            words.update(norm[s:e] for s, e in latin_words(norm))
-        for text in (intent.answer.en, intent.title.en):
-            norm = normalize_content(text)
-            words.update(norm[s:e] for s, e in latin_words(norm))
-    return words
-
-
-def build_analyser(catalogue: Catalogue) -> Analyser:
-    """The catalogue's concept index, fillers and stopwords, ready to analyse text."""
-    index = ConceptIndex(concept_groups(catalogue.aliases), _vocabulary(catalogue))
-    return Analyser(index, filler_forms(catalogue.aliases), catalogue.stopwords)
-
-
-def build_tables(catalogue: Catalogue, analyser: Analyser, settings: MatchSettings) -> Tables:
-    """Per-intent concept and gram weights (share of paraphrases carrying each), and naive Bayes."""
-    stop = catalogue.stopwords
-    concept_share: list[dict[str, float]] = []
-    gram_share: list[dict[str, float]] = []
-    contents: list[list[str]] = []
-    known_units: set[str] = set()
-    examples: list[list[list[tuple[str, float]]]] = []
-    for intent in catalogue.intents:
-        analysed = [
-            analyser.analyse_normalised(normalize_content(p))
-            for lang in LANGS
-            for p in intent.paraphrases[lang]
-        ]
-        examples.append([_nb_features(a, settings.nb_gram_weight) for a in analysed])
-        n = len(analysed)
-        concept_share.append(vectors.shares((a.features for a in analysed), n))
-        for keyword in intent.keywords:
-            for concept in analyser.analyse_normalised(normalize_content(keyword)).concepts:
-                concept_share[-1][concept] = 1.0
-        gram_share.append(vectors.shares((a.grams for a in analysed), n))
-        contents.append([a.content for a in analysed if a.content])
-        for text in (intent.answer.ja, intent.answer.en, intent.title.ja, intent.title.en):
-            known_units.update(coverage_units(normalize_content(text), stop))
-        for a in analysed:
-            known_units.update(a.coverage_units)
-    for forms in catalogue.aliases.concepts.values():
-        for form in forms:
-            known_units.update(coverage_units(normalize_content(form), stop))
-    count = len(catalogue.intents)
-    concept_idf = vectors.idf(concept_share, count)
-    for feature in concept_idf:
-        if feature.startswith("?"):
-            concept_idf[feature] *= settings.question_word_scale
-    gram_idf = vectors.idf(gram_share, count)
-    nb_defaults, nb_deltas = vectors.train_naive_bayes(examples, settings.nb_alpha)
-    return Tables(
-        contents=contents,
-        known_units=frozenset(known_units),
-        concept_shares=concept_share,
-        concept_idf=concept_idf,
-        gram_idf=gram_idf,
-        concept_postings=vectors.postings(concept_share, concept_idf),
-        gram_postings=vectors.postings(gram_share, gram_idf),
-        concept_norms=vectors.norms(concept_share, concept_idf),
-        gram_norms=vectors.norms(gram_share, gram_idf),
-        nb_defaults=nb_defaults,
-        nb_deltas=nb_deltas,
-    )
-
-
 class Matcher:
     """Built once per catalogue (or restored from the cache); `match` is pure and does no I/O."""
 
@@ -182,11 +74,16 @@ class Matcher:
         settings: MatchSettings | None = None,
         analyser: Analyser | None = None,
         tables: Tables | None = None,
+        readings: Readings | None = None,
     ) -> None:
         self.catalogue = catalogue
-        self.settings = settings or MatchSettings()
-        self.analyser = analyser or build_analyser(catalogue)
-        self.tables = tables or build_tables(catalogue, self.analyser, self.settings)
+        self.settings = s = settings or MatchSettings()
+        built = build_readings(catalogue, s.reading_layer) if analyser is None else reading.EMPTY
+        self.readings = readings if readings is not None else built
+        self.analyser = analyser or build_analyser(catalogue, self.readings, s.reading_layer)
+        self.tables = tables or build_tables(
+            catalogue, self.analyser, s, paraphrase_readings(catalogue) if s.reading_layer else None
+        )
         self._ids = [intent.id for intent in catalogue.intents]
         self._shares_by_id = dict(zip(self._ids, self.tables.concept_shares, strict=True))
 
@@ -201,7 +98,15 @@ class Matcher:
         concepts = self.analyser.concepts
         if unit in self.tables.known_units or unit in concepts.latin_vocabulary:
             return True
-        return unit.isascii() and bool(concepts.find(unit))  # a typo of an alias word
+        if unit.isascii():
+            return bool(concepts.find(unit))  # a typo of an alias word
+        # One kanji beside kana (な国, 国ほ): known when the catalogue uses that kanji at all.
+        kanji = [ch for ch in unit if ch >= "\u3400"]
+        return len(kanji) == 1 and kanji[0] in self._known_kanji
+
+    @cached_property
+    def _known_kanji(self) -> frozenset[str]:
+        return frozenset(ch for unit in self.tables.known_units for ch in unit if ch >= "\u3400")
 
     def _coverage(self, analysed: Analysed) -> float:
         """Share of the question's content units that the catalogue knows at all."""
@@ -240,7 +145,7 @@ class Matcher:
         grams = vectors.cosine(analysed.grams, t.gram_postings, t.gram_idf, t.gram_norms)
         if not concepts and not grams:
             return []
-        features = _nb_features(analysed, s.nb_gram_weight)
+        features = nb_features(analysed, s.nb_gram_weight)
         posterior = vectors.naive_bayes_posterior(
             features, t.nb_defaults, t.nb_deltas, s.nb_temperature
         )
@@ -261,14 +166,49 @@ class Matcher:
         return results
 
     def match(self, question: str | Question, lang: Lang | None = None) -> MatchResult:
-        """Decide between a confident answer, did-you-mean suggestions and no match."""
+        """Decide between a confident answer, did-you-mean suggestions and no match. When unsure
+        and the question has a kanji word the catalogue does not know, a second pass reads IME
+        slips as the catalogue words they sound like (reading.py), and is kept only if it
+        answers confidently with an intent the first pass already ranked."""
         asked = question if isinstance(question, Question) else self.question(question)
+        answer_lang, s = lang or asked.lang, self.settings
+        ranked = self.ranked(asked.analysed)
+        first = self._decide(asked.analysed, ranked, answer_lang)
+
+        def allowed(top: int) -> set[str]:
+            return {c.intent_id for c in ranked[:top]}
+
+        if first.status == "answer":
+            return first
+        if not self._needs_reading(asked.analysed):
+            return first
+        text = asked.text[:MAX_QUESTION_CHARS]  # bounds the analyser's work, like normalize
+        repaired = reading.repair(text, self.readings, self._has_unknown)
+        if repaired is None:
+            return first
+        analysed = self.question(repaired).analysed
+        second = self._decide(analysed, self.ranked(analysed), answer_lang)
+        if second.status == "answer" and second.intent_id in allowed(s.repair_top):
+            return second
+        return first
+
+    def _needs_reading(self, analysed: Analysed) -> bool:
+        """Homophone repair is on and the question has a kanji unit the catalogue lacks."""
+        return bool(self.readings.words) and any(
+            not self._is_known(unit) for unit in analysed.coverage_units if not unit.isascii()
+        )
+
+    def _has_unknown(self, norm: str) -> bool:
+        units = coverage_units(norm, self.catalogue.stopwords)
+        if not units:  # one kanji: unknown when no known unit has it
+            return all(norm not in unit for unit in self.tables.known_units)
+        return not all(map(self._is_known, units))
+
+    def _decide(self, analysed: Analysed, ranked: list[Candidate], lang: Lang) -> MatchResult:
         s = self.settings
-        answer_lang = lang or asked.lang
-        analysed = asked.analysed
-        top = tuple(Candidate(c.intent_id, round(c.score, 4)) for c in self.ranked(analysed)[:3])
+        top = tuple(Candidate(c.intent_id, round(c.score, 4)) for c in ranked[:3])
         if not top or top[0].score < s.suggest_threshold:
-            return MatchResult("none", answer_lang, top)
+            return MatchResult("none", lang, top)
         second = top[1].score if len(top) > 1 else 0.0
         # A question naming no concept of the article (only generic words such as "system" or
         # "answer") may get "did you mean", never a confident answer.
@@ -278,9 +218,9 @@ class Matcher:
             and (top[0].score - second >= s.margin or top[0].score >= s.sure_threshold)
         )
         if confident:
-            return MatchResult("answer", answer_lang, top)
+            return MatchResult("answer", lang, top)
         suggestions = tuple(c for c in top if c.score >= s.suggest_threshold * 0.75)
-        return MatchResult("suggest", answer_lang, suggestions)
+        return MatchResult("suggest", lang, suggestions)
 
     def concept_share(self, intent_id: str, concept: str) -> float:
         """Share of an intent's paraphrases that mention a concept (0 when it never does)."""

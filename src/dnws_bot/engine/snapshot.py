@@ -28,9 +28,10 @@ from .concepts import ConceptIndex
 from .features import Analyser
 from .language import Lang
 from .matching import Matcher, MatchSettings, Tables
+from .reading import Readings
 from .vectors import Postings
 
-FORMAT = 2
+FORMAT = 3  # 2: not_covered topics and follow-ups; 3: readings of the catalogue's kanji
 T = TypeVar("T")
 
 
@@ -207,6 +208,7 @@ def matcher_to_data(m: Matcher) -> dict[str, Any]:
         "gram_norms": t.gram_norms,
         "nb_defaults": t.nb_defaults,
         "nb_deltas": t.nb_deltas.packed,
+        "readings": m.readings.to_data(),
     }
 
 
@@ -236,7 +238,7 @@ def matcher_from_data(catalogue: Catalogue, d: Mapping[str, Any]) -> Matcher:
         list(_strs(d["fillers"])),
         catalogue.stopwords,
     )
-    return Matcher(catalogue, MatchSettings(), analyser, tables)
+    return Matcher(catalogue, MatchSettings(), analyser, tables, Readings.from_data(d["readings"]))
 
 
 def engine_to_data(catalogue: Catalogue, matcher: Matcher) -> dict[str, Any]:

@@ -15,9 +15,10 @@ def yaml_files(directory: Path) -> list[Path]:
 
 
 def content_hash(directory: Path) -> str:
-    """SHA-256 over each YAML file's name and bytes; any edit changes it."""
+    """SHA-256 over each YAML file's name and bytes, and the readings memo's; any edit changes it."""
     digest = hashlib.sha256()
-    for path in yaml_files(directory):
+    memo = directory / "readings.json"  # the catalogue's readings (reading.py), shipped beside it
+    for path in [*yaml_files(directory), *([memo] if memo.is_file() else [])]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
