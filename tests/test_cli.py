@@ -266,6 +266,18 @@ def test_validate_accepts_the_shipped_catalogue() -> None:
     assert result.stdout.decode().startswith(f"ok: {count} intents")
 
 
+def test_validate_checks_the_yaml_and_writes_no_cache(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`validate` builds from the YAML every time and leaves the cache directory untouched
+    (`make test` runs it, and checks must leave no trace)."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("DNWS_CACHE_DIR", str(cache))
+    result = run_cli(["validate"])
+    assert result.returncode == 0, result.stderr.decode()
+    assert not cache.exists()
+
+
 def test_validate_lists_every_problem_with_file_and_line(tmp_path: Path) -> None:
     """`validate` on a broken copy exits 2 and prints each problem as file:line: [id] message."""
     intents = copy_intents(tmp_path)

@@ -42,10 +42,10 @@ def reply_json(reply: Reply) -> dict[str, Any]:
     return data
 
 
-def _load_engine(args: argparse.Namespace) -> Engine:
+def _load_engine(args: argparse.Namespace, *, cached: bool = True) -> Engine:
     settings = Settings.from_env()
     directory = Path(args.intents) if args.intents else settings.intents_dir
-    return Engine.load(directory, cache_dir=settings.cache_dir)
+    return Engine.load(directory, cache_dir=settings.cache_dir if cached else None)
 
 
 def _utf8_lines(stream: Any) -> IO[str]:
@@ -106,7 +106,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     wording does not reach (e.g. words naming no concept of aliases.yaml) fails."""
     from .engine.selfcheck import MIN_OWN_PARAPHRASES_ANSWERED, own_paraphrase_misses
 
-    engine = _load_engine(args)  # raises CatalogueError with every problem
+    # Always from the YAML, never the cache: a cache hit would skip the checks validate is for,
+    # and checking must not write (make test runs it; tests leave no trace in the default cache).
+    engine = _load_engine(args, cached=False)  # raises CatalogueError with every problem
     catalogue = engine.catalogue
     misses, shares = own_paraphrase_misses(catalogue, lambda text: engine.match(text))
     strict = bool(getattr(args, "strict", False))
