@@ -55,6 +55,15 @@ async def test_english_question_gets_english_answer_with_related_buttons(bot: Ru
     assert "Source" in call.result["text"]
 
 
+async def test_thanks_gets_a_short_reply_without_source_or_vote_row(bot: RunningBot) -> None:
+    """Small talk ("thx") is answered in a line: no article citation, no 👍/👎/share row."""
+    call = await bot.say("thx!", language_code="en")
+    data = callback_data(call.params)
+    assert not any(d.startswith("v:") for d in data)
+    assert "Source" not in call.result["text"]
+    assert "38north.org" not in call.result["text"]
+
+
 async def test_button_press_answers_that_intent_and_answers_the_callback(bot: RunningBot) -> None:
     """Pressing a related button sends that answer as a new message and answers the query."""
     first = await bot.say("DNWSとは")

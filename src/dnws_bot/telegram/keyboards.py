@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from ..engine import Button, Engine, Reply
 from ..engine.catalogue import Catalogue
 from ..engine.language import Lang
+from ..engine.replies import SMALLTALK
 from .callbacks import deep_link_payload, encode
 from .texts import ui
 
@@ -89,9 +90,10 @@ def reply_keyboard(
         rows = [related, terms] if terms and related else [[b] for b in related]
         if terms and not related:
             rows = [terms]
-        title = catalogue.by_id[reply.intent_id].title.get(lang)
-        rows.append(vote_row(engine, reply.intent_id, title, lang, bot_username))
-        return InlineKeyboardMarkup(rows)
+        intent = catalogue.by_id[reply.intent_id]
+        if intent.category != SMALLTALK:  # a vote or a share of "thanks" means nothing
+            rows.append(vote_row(engine, intent.id, intent.title.get(lang), lang, bot_username))
+        return InlineKeyboardMarkup(rows) if rows else None
     # Options (long titles) one to a row; topics (short names) three to a row.
     per_row = 3 if all(b.category_id for b in reply.buttons) else 1
     rows = [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
