@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -110,12 +111,18 @@ def test_not_covered_nearest_must_exist(tmp_path: Path) -> None:
     ), problems
 
 
-def test_not_covered_form_catching_a_paraphrase_is_reported(tmp_path: Path) -> None:
-    """A form that would catch one of the catalogue's paraphrases fails validation."""
+def test_not_covered_form_catching_a_paraphrase_fails_validate(tmp_path: Path) -> None:
+    """A form that would catch one of the catalogue's paraphrases fails `validate` (exit 2), the
+    problem located at the topic's line in not_covered.yaml."""
     directory = copy_intents(tmp_path)
-    edit(directory / NOT_COVERED_FILE, "forms: [イラン,", "forms: [NPT, イラン,")
-    problems = load_problems(directory)
-    assert any("catches paraphrase" in p.message and p.intent_id == "iran" for p in problems)
+    path = directory / NOT_COVERED_FILE
+    edit(path, "forms: [イラン,", "forms: [NPT, イラン,")
+    result = run_cli(["--intents", str(directory), "validate"])
+    err = result.stderr.decode("utf-8")
+    assert result.returncode == 2, err
+    topic_line = line_of(path, "id: iran")
+    pattern = rf"^{NOT_COVERED_FILE}:{topic_line}: \[iran\] form 'npt' catches paraphrase "
+    assert re.search(pattern, err, re.M | re.I), err
 
 
 # --- follow-ups -------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -15,7 +16,7 @@ import httpx
 import pytest
 
 from botapi import BotApiStandIn, updates
-from dnws_bot.engine import Engine
+from dnws_bot.engine import Engine, reading
 from dnws_bot.settings import Settings
 from dnws_bot.telegram.runner import serve
 
@@ -206,3 +207,30 @@ def test_token_rejected_by_telegram_is_one_redacted_line(
     assert wrong not in result.stderr
     assert "rejected" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_startup_preloads_the_japanese_analyser_in_a_worker_thread(
+    api: BotApiStandIn, tmp_path: Path, shared_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """serve() loads the analyser once, off the event loop, before it answers the first update."""
+    loaded_in: list[int] = []
+    replies_before: list[int] = []
+
+    def spy() -> bool:
+        loaded_in.append(threading.get_ident())
+        replies_before.append(len(api.calls("sendMessage")))
+        return True
+
+    monkeypatch.setattr(reading, "preload", spy)
+    settings = Settings(token=api.token, api_url=api.root_url, db_path=tmp_path / "bot.sqlite3")
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(settings, shared_engine, stop=stop, install_signals=False))
+    try:
+        api.feed(updates.private_text(6003, 6003, "NPTとは"))
+        assert (await api.wait_for("sendMessage", timeout=10)).ok
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=15)
+    assert len(loaded_in) == 1
+    assert loaded_in[0] != threading.get_ident()
+    assert replies_before == [0]

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
-from .engine import Engine, Reply
+from .engine import CatalogueError, Engine, Reply
 from .settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -103,13 +103,21 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Load and check the catalogue, then ask it its own paraphrases: an intent that its own
-    wording does not reach (e.g. words naming no concept of aliases.yaml) fails."""
-    from .engine.selfcheck import MIN_OWN_PARAPHRASES_ANSWERED, own_paraphrase_misses
+    wording does not reach (e.g. words naming no concept of aliases.yaml) fails, and so does a
+    not-covered form that catches a paraphrase (exit 2, like any catalogue problem)."""
+    from .engine.selfcheck import (
+        MIN_OWN_PARAPHRASES_ANSWERED,
+        not_covered_catches,
+        own_paraphrase_misses,
+    )
 
     # Always from the YAML, never the cache: a cache hit would skip the checks validate is for,
     # and checking must not write (make test runs it; tests leave no trace in the default cache).
     engine = _load_engine(args, cached=False)  # raises CatalogueError with every problem
     catalogue = engine.catalogue
+    catches = not_covered_catches(catalogue)
+    if catches:
+        raise CatalogueError(catches)
     misses, shares = own_paraphrase_misses(catalogue, lambda text: engine.match(text))
     strict = bool(getattr(args, "strict", False))
     failing = [m for m in misses if strict or shares[m.intent.id] < MIN_OWN_PARAPHRASES_ANSWERED]

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .normalize import normalize
+from .normalize import normalize, normalize_content
 
 _KANJI = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]")
 _SKIPPED_POS = ("空白", "補助記号")
@@ -192,7 +192,7 @@ def build_readings(
     kanji_forms = [f for forms in concept_forms.values() for f in forms if has_kanji(f)]
     if any(t not in memo for t in (*texts, *kanji_forms)) and _analyser() is None:
         return EMPTY
-    taken = {normalize(form) for forms in concept_forms.values() for form in forms}
+    taken = {normalize_content(form) for forms in concept_forms.values() for form in forms}
     forms: dict[str, str] = {}
     vocabulary: dict[str, str] = {}
     for concept, surfaces in concept_forms.items():
@@ -200,13 +200,14 @@ def build_readings(
             if not has_kanji(surface):
                 continue
             spoken = "".join(r for _, r in _read(surface, memo))
-            vocabulary.setdefault(spoken, normalize(surface))
+            if spoken not in vocabulary:
+                vocabulary[spoken] = normalize_content(surface)
             if len(spoken) >= MIN_FORM_KANA and spoken not in taken and not concept.startswith("?"):
                 forms.setdefault(spoken, concept)
     for text in texts:
         for surface, spoken in _read(text, memo):
-            if has_kanji(surface) and len(spoken) >= 2:
-                vocabulary.setdefault(spoken, normalize(surface))
+            if len(spoken) >= 2 and spoken not in vocabulary and has_kanji(surface):
+                vocabulary[spoken] = normalize_content(surface)
     return Readings(forms, vocabulary)
 
 

@@ -2,7 +2,8 @@
 
 An intent that its own wording does not reach (its words name no concept of aliases.yaml, or a
 neighbour claims them) would never be answered, though every file is well-formed. Asking each
-paraphrase takes about a second for the whole catalogue.
+paraphrase takes about a second for the whole catalogue. A not-covered topic whose form catches one
+of the catalogue's paraphrases is also found here, not on every load (a catalogue-wide scan).
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ from dataclasses import dataclass
 
 from .catalogue import Catalogue, Intent, Problem
 from .language import LANGS
+from .loader_support import NOT_COVERED_FILE
 from .matching import MatchResult
+from .normalize import normalize_content
+from .scope import Scope
 
 # Share of an intent's own paraphrases that must come back as its answer: today's floor (rounded
 # down from the shipped catalogue); `validate --strict` demands every one.
@@ -68,3 +72,24 @@ def own_paraphrase_misses(
                 misses.append(ParaphraseMiss(intent, paraphrase, line, result))
         shares[intent.id] = (total - missed) / total if total else 1.0
     return misses, shares
+
+
+def not_covered_catches(catalogue: Catalogue) -> list[Problem]:
+    """Each not-covered form (or combo) that catches one of the catalogue's own paraphrases,
+    located at the topic's line in not_covered.yaml and naming the intent's file:line."""
+    problems: list[Problem] = []
+    topics = catalogue.not_covered
+    for intent in catalogue.intents:
+        for lang in LANGS:
+            for paraphrase in intent.paraphrases[lang]:
+                norm = normalize_content(paraphrase)
+                unspaced = norm.replace(" ", "")
+                for topic in topics:
+                    form = Scope.hit(topic, norm, unspaced)
+                    if form is not None:
+                        message = (
+                            f"form {form!r} catches paraphrase {paraphrase!r} "
+                            f"of {intent.id} ({intent.file}:{intent.line})"
+                        )
+                        problems.append(Problem(NOT_COVERED_FILE, topic.line, topic.id, message))
+    return problems

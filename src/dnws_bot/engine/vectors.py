@@ -52,8 +52,8 @@ class Postings:
 
 
 def _pack(items: list[tuple[int, float]]) -> str:
-    indices = array("i", (index for index, _ in items))
-    weights = array("d", (weight for _, weight in items))
+    indices = array("i", [index for index, _ in items])
+    weights = array("d", [weight for _, weight in items])
     return base64.b64encode(indices.tobytes() + weights.tobytes()).decode()
 
 

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from telegram.error import InvalidToken, NetworkError
 from tornado.httpserver import HTTPServer
 
-from ..engine import Engine
+from ..engine import Engine, reading
 from ..heartbeat import touch_heartbeat
 from ..logging_setup import configure_logging, install_redaction, redact
 from ..settings import Settings, SettingsError
@@ -98,12 +98,17 @@ async def serve(
     if install_signals:
         _install_signals(stop, on_hup)
     heartbeat = asyncio.get_running_loop().create_task(_heartbeat(store))
+    # The Japanese analyser loads in a thread while PTB initialises, so that the first question
+    # that needs it (an IME slip) does not pay the load; `dnws-bot ask` keeps loading it lazily.
+    analyser = asyncio.get_running_loop().create_task(asyncio.to_thread(reading.preload))
     server: HTTPServer | None = None
     polling: asyncio.Task[None] | None = None
     try:
         async with application:
             await register_commands(application)
             await application.start()
+            if not await analyser:
+                log.info("Japanese analyser not installed: readings come from the memo only")
             async with running_inbox(inbox):
                 if webhook_url is None:
                     polling = asyncio.get_running_loop().create_task(
@@ -142,6 +147,9 @@ async def serve(
     finally:
         if server is not None:
             server.stop()
+        if not analyser.done():
+            with contextlib.suppress(Exception):
+                await analyser  # a thread cannot be cancelled; let it finish before closing
         heartbeat.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await heartbeat
