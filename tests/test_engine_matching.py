@@ -225,3 +225,10 @@ def test_elongated_and_inflected_words_meet_their_alias(engine: Engine) -> None:
     matcher = engine.matcher
     assert "greeting" in matcher.analyse("heyyy").concepts
     assert matcher.analyse("nuking").concepts == matcher.analyse("nuke").concepts != set()
+
+
+def test_slip_of_an_alias_word_counts_as_known(engine: Engine) -> None:
+    """A misspelt word of a multi-word alias ("factoe") is known to the catalogue; "pizza" is not."""
+    concepts = engine.matcher.analyser.concepts
+    assert concepts.knows("factoe")
+    assert not concepts.knows("pizza")

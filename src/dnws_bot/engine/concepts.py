@@ -161,6 +161,11 @@ class ConceptIndex:
         )
         return hit[0] if hit else None
 
+    def knows(self, word: str) -> bool:
+        """True when a Latin word is an alias word, or a slip or inflection of one (so "factoe"
+        counts as known although "facto" alone names no concept)."""
+        return word in self._known or self._correct(word) is not None
+
     def _inflected(self, word: str) -> str | None:
         """The alias word an unknown English word inflects ("recognises" → "recognise",
         "sanction" → "sanctions" when only the plural is listed), or None."""
