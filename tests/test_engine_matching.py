@@ -211,3 +211,24 @@ def test_forced_language_is_kept(engine: Engine, question: str, lang: str) -> No
 def test_language_follows_the_script_by_default(engine: Engine, question: str, lang: str) -> None:
     """Without a forced language, a match answers in the question's script."""
     assert engine.match(question).lang == lang
+
+
+def test_greeting_beside_a_question_does_not_steer_it(engine: Engine) -> None:
+    """A greeting or thanks beside real topic words drops out of the question's concepts."""
+    matcher = engine.matcher
+    assert "greeting" not in matcher.analyse("hey bot, what is the NPT").concepts
+    assert "greeting" in matcher.analyse("hey there").concepts
+
+
+def test_elongated_and_inflected_words_meet_their_alias(engine: Engine) -> None:
+    """Letters typed many times ("heyyy") and unlisted inflections fold onto an alias word."""
+    matcher = engine.matcher
+    assert "greeting" in matcher.analyse("heyyy").concepts
+    assert matcher.analyse("nuking").concepts == matcher.analyse("nuke").concepts != set()
+
+
+def test_slip_of_an_alias_word_counts_as_known(engine: Engine) -> None:
+    """A misspelt word of a multi-word alias ("factoe") is known to the catalogue; "pizza" is not."""
+    concepts = engine.matcher.analyser.concepts
+    assert concepts.knows("factoe")
+    assert not concepts.knows("pizza")

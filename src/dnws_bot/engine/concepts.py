@@ -21,8 +21,24 @@ from rapidfuzz.distance import OSA
 from .normalize import normalize_content
 
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
+_ELONGATED = re.compile(r"([a-z])\1{2,}")
 _KATAKANA_RUN = re.compile("[\u30a1-\u30faー]{3,}")
 _KANA_FORM = re.compile("[\u3041-\u3096ー]+")
+# English inflections folded onto an alias word (suffix of the typed word, ending of the stem),
+# most specific first: "countries" → "country", "deterred" → "deter", "nukes" → "nuke".
+_INFLECTIONS = (
+    ("ies", "y"),
+    ("ied", "y"),
+    ("ing", ""),
+    ("ing", "e"),
+    ("ed", ""),
+    ("ed", "e"),
+    ("es", ""),
+    ("s", ""),
+    ("d", ""),
+    ("ly", ""),
+    ("al", ""),
+)
 MIN_KANA_SLIP = 4  # a typed katakana word this long may be corrected (ロシシア → ロシア)
 # Katakana that look alike (ソ/ン, ツ/シ): a 3-character name may differ from a known one only so.
 _LOOKALIKE = str.maketrans("そつ", "んし")
@@ -102,6 +118,7 @@ class ConceptIndex:
         # Kana forms (katakana names fold to hiragana): targets for katakana slips.
         kana = [key for key in self._other if len(key) >= 3 and _KANA_FORM.fullmatch(key)]
         self._kana_targets = sorted(kana)
+        self._alias_words = frozenset(w for k in self._latin for w in k if w.isalpha())
         self._known = known_words | {w for k in self._latin for w in k}
 
     def to_data(self) -> dict[str, Any]:
@@ -144,11 +161,37 @@ class ConceptIndex:
         )
         return hit[0] if hit else None
 
+    def knows(self, word: str) -> bool:
+        """True when a Latin word is an alias word, or a slip or inflection of one (so "factoe"
+        counts as known although "facto" alone names no concept)."""
+        return word in self._known or self._correct(word) is not None
+
+    def _inflected(self, word: str) -> str | None:
+        """The alias word an unknown English word inflects ("recognises" → "recognise",
+        "sanction" → "sanctions" when only the plural is listed), or None."""
+        for suffix, ending in _INFLECTIONS:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                stem = word[: len(word) - len(suffix)] + ending
+                if stem in self._alias_words:
+                    return stem
+        for ending in ("s", "es", "d", "ed"):
+            if word + ending in self._alias_words:
+                return word + ending
+        return None
+
     def _correct(self, word: str) -> str | None:
-        """Nearest alias word for an unknown word of 5+ letters (3-4 letters: two neighbours
-        swapped only, "icmb" → "icbm"), or None."""
+        """The alias word an unknown word inflects, else the nearest alias word for an unknown
+        word of 5+ letters (3-4 letters: two neighbours swapped only, "icmb" → "icbm"), or None."""
         if word in self._known or word.isdigit():
             return None
+        if _ELONGATED.search(word):  # "heyyy", "sooo", "pleeease": one letter typed for many
+            for folded in (_ELONGATED.sub(r"\1\1", word), _ELONGATED.sub(r"\1", word)):
+                if folded in self._known:
+                    return folded
+            word = _ELONGATED.sub(r"\1", word)
+        inflected = self._inflected(word)
+        if inflected is not None:
+            return inflected
         if 3 <= len(word) < 5 and self.swaps:
             for target in self._swap_targets.get("".join(sorted(word)), ()):
                 if OSA.distance(word, target) == 1:

@@ -18,6 +18,8 @@ from .normalize import MAX_QUESTION_CHARS, normalize, normalize_content
 
 _JAPANESE_RUN = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]+")
 _KANJI_FLOOR = "\u3400"  # CJK ideographs sort above every kana
+# Concepts (aliases.yaml) that are only politeness when the question names anything else.
+_SALUTATIONS = frozenset({"greeting", "thanks"})
 # A space between two Japanese characters is a typing habit (かくだい よくし), not a boundary.
 _JAPANESE_SPACE = re.compile(
     "(?<=[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u3005]) "
@@ -145,6 +147,12 @@ class Analyser:
             norm = _JAPANESE_SPACE.sub("", norm)
         content = self._strip_fillers(norm)
         found = self.concepts.find(content)
+        if any(f.concept not in _SALUTATIONS and f.concept[0] != "?" for f in found):
+            # "hey bot, what is DNWS": a greeting or thanks beside a real question is politeness,
+            # not what the question is about.
+            for hit in reversed([f for f in found if f.concept in _SALUTATIONS]):
+                content = content[: hit.start] + " " * (hit.end - hit.start) + content[hit.end :]
+            found = [f for f in found if f.concept not in _SALUTATIONS]
         concepts = frozenset(f.concept for f in found if f.concept[0] != "?")
         question_words = frozenset(f.concept[1:] for f in found if f.concept[0] == "?")
         # Question words leave the text used for n-grams (they are features of their own).

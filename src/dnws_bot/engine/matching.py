@@ -99,7 +99,7 @@ class Matcher:
         if unit in self.tables.known_units or unit in concepts.latin_vocabulary:
             return True
         if unit.isascii():
-            return bool(concepts.find(unit))  # a typo of an alias word
+            return concepts.knows(unit)  # a typo of an alias word
         # One kanji beside kana (な国, 国ほ): known when the catalogue uses that kanji at all.
         kanji = [ch for ch in unit if ch >= "\u3400"]
         return len(kanji) == 1 and kanji[0] in self._known_kanji
