@@ -10,29 +10,19 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-REDACTED = "[REDACTED]"
+from .redaction import REDACTED, redact_token_shapes
+
 _secrets: list[str] = []
 _lock = threading.Lock()
 _installed = False
 # tornado.general logs one INFO line per malformed request: a flood vector, not information.
 _QUIET_LOGGERS = ("httpx", "httpcore", "tornado.access", "tornado.general")
-
-
-# Anything shaped like a bot token ("<bot id>:<30+ URL-safe characters>"), registered or not:
-# a token pasted into TELEGRAM_API_URL or quoted by a library must not survive either.
-_TOKEN_SHAPE = re.compile(r"(?<![0-9])[0-9]{3,15}:[A-Za-z0-9_-]{30,}")
-
-
-def redact_token_shapes(text: str) -> str:
-    """Blank out every token-shaped substring (bot URLs included)."""
-    return _TOKEN_SHAPE.sub(REDACTED, text)
 
 
 def redact(text: str) -> str:

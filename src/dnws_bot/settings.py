@@ -10,7 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .engine import default_intents_dir
-from .logging_setup import redact_token_shapes
+from .redaction import redact_token_shapes
 
 DEFAULT_API_URL = "https://api.telegram.org"
 DEFAULT_TIMEZONE = "Asia/Tokyo"

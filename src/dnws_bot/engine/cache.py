@@ -114,12 +114,10 @@ class EngineCache:
         finally:
             os.close(fd)
 
-    def _tag(self, secret: bytes, payload: bytes) -> bytes:
-        return (
-            hmac.new(secret, self.key.encode() + b"\n" + payload, hashlib.sha256)
-            .hexdigest()
-            .encode()
-        )
+    def _tag(self, secret: bytes, payload: bytes | memoryview) -> bytes:
+        mac = hmac.new(secret, self.key.encode() + b"\n", hashlib.sha256)
+        mac.update(payload)
+        return mac.hexdigest().encode()
 
     def read(self) -> Any | None:
         """The snapshot stored for this content and code, or None (a miss)."""
@@ -129,14 +127,22 @@ class EngineCache:
         blob = self._read_trusted(self.path)
         if secret is None or len(secret) != KEY_BYTES or blob is None:
             return None
-        head, _, payload = blob.partition(b"\n" * 2)
-        if not head.startswith(MAGIC) or not hmac.compare_digest(
-            head[len(MAGIC) :], self._tag(secret, payload)
+        # The payload is read in place (a memoryview, no copy) and decoded once; each copy is
+        # dropped before the next is made, so the entry's bytes are alive once at a time.
+        split = blob.find(b"\n\n")
+        head, payload = blob[: max(split, 0)], memoryview(blob)[split + 2 :]
+        if (
+            split < 0
+            or not head.startswith(MAGIC)
+            or not hmac.compare_digest(head[len(MAGIC) :], self._tag(secret, payload))
         ):
             _ignore(self.path, "authentication failed: edited after it was written")
             return None
         try:
-            data = json.loads(payload)
+            text = str(payload, "utf-8")
+            del payload, blob
+            data = json.loads(text)
+            del text
         except ValueError:
             return None
         if not isinstance(data, dict):

@@ -7,7 +7,6 @@ would display, which is also what Telegram's length limits count.
 
 from __future__ import annotations
 
-import html
 import re
 
 # Tags Telegram's HTML parse mode supports, and the attributes each may carry.
@@ -81,7 +80,12 @@ def html_problems(text: str) -> list[str]:
 
 def to_plain_text(text: str) -> str:
     """Return what Telegram would display for HTML `text` (tags removed, entities decoded)."""
-    return html.unescape(_STRIP_TAGS.sub("", text))
+    plain = _STRIP_TAGS.sub("", text)
+    if "&" not in plain:  # nothing to decode (html.unescape's own shortcut): `html` not imported
+        return plain
+    import html
+
+    return html.unescape(plain)
 
 
 def telegram_length(text: str) -> int:
@@ -91,4 +95,5 @@ def telegram_length(text: str) -> int:
 
 def escape(text: str) -> str:
     """Escape user-provided text for HTML parse mode."""
-    return html.escape(text, quote=False)
+    # What html.escape(text, quote=False) does, without importing html (and html.entities).
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -28,14 +28,15 @@ from typing import Any
 
 from .normalize import normalize, normalize_content
 
-_KANJI = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]")
+# Compiled on first use: only building and the analyser's path test for kanji, never a cache hit.
+_KANJI = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]"
 _SKIPPED_POS = ("空白", "補助記号")
 MAX_ALTERNATIVES = 4  # readings tried per word (best reading first, then dictionary entries)
 MAX_WINDOW = 3  # words joined into one candidate compound (比較|化 → ひかくか → 非核化)
 
 
 def has_kanji(text: str) -> bool:
-    return _KANJI.search(text) is not None
+    return re.search(_KANJI, text) is not None
 
 
 @dataclass(frozen=True)
