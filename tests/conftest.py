@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -104,6 +106,45 @@ async def start_bot(
     task = asyncio.create_task(serve(settings, engine, stop=stop, install_signals=False))
     await api.wait_for_count("setMyCommands", 2, timeout=10)
     return RunningBot(api, settings, engine), stop, task
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@asynccontextmanager
+async def webhook_bot(
+    api: BotApiStandIn, engine: Engine, db_path: Path, secret: str, path: str = "/hook"
+) -> AsyncIterator[tuple[int, Call]]:
+    """The real bot in webhook mode on a free loopback port: yields the port and its
+    setWebhook call, and stops the bot (within 15 s) on the way out."""
+    port = free_port()
+    settings = Settings(
+        token=api.token,
+        api_url=api.root_url,
+        db_path=db_path,
+        webhook_secret=secret,
+        max_messages_per_second=1000.0,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        serve(
+            settings,
+            engine,
+            webhook_url=f"http://127.0.0.1:{port}{path}",
+            listen="127.0.0.1",
+            port=port,
+            stop=stop,
+            install_signals=False,
+        )
+    )
+    try:
+        yield port, await api.wait_for("setWebhook", timeout=10)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=15)
 
 
 @pytest.fixture

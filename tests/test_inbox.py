@@ -14,13 +14,12 @@ from typing import Any
 import pytest
 
 from botapi import BotApiStandIn, updates
-from conftest import start_bot
+from conftest import start_bot, webhook_bot
 from dnws_bot.engine import Engine
 from dnws_bot.report import build_report, format_text
 from dnws_bot.settings import Settings
 from dnws_bot.store import Store
 from dnws_bot.telegram.app import CONCURRENT_UPDATES
-from dnws_bot.telegram.runner import serve
 
 BACKLOG = 2 * CONCURRENT_UPDATES  # updates fetched ahead at most
 
@@ -154,29 +153,7 @@ async def test_webhook_redelivery_of_the_same_update_id_is_answered_once(
     api: BotApiStandIn, tmp_path: Path, shared_engine: Engine
 ) -> None:
     """The same update POSTed twice gets 200 both times and one reply."""
-    from test_telegram_startup import free_port
-
-    port = free_port()
-    settings = Settings(
-        token=api.token,
-        api_url=api.root_url,
-        db_path=tmp_path / "bot.sqlite3",
-        webhook_secret="redelivery-secret",
-        max_messages_per_second=1000.0,
-    )
-    stop = asyncio.Event()
-    task = asyncio.create_task(
-        serve(
-            settings,
-            shared_engine,
-            webhook_url=f"http://127.0.0.1:{port}/hook",
-            port=port,
-            stop=stop,
-            install_signals=False,
-        )
-    )
-    try:
-        await api.wait_for("setWebhook", timeout=10)
+    async with webhook_bot(api, shared_engine, tmp_path / "bot.sqlite3", "redelivery-secret"):
         update = {**updates.private_text(24_001, 24_001, "NPTとは"), "update_id": 777}
         assert await api.deliver_webhook(update) == 200
         await api.wait_for("sendMessage", timeout=10)
@@ -184,9 +161,6 @@ async def test_webhook_redelivery_of_the_same_update_id_is_answered_once(
         other = {**updates.private_text(24_002, 24_002, "P5とは"), "update_id": 778}
         assert await api.deliver_webhook(other) == 200
         await api.wait_for_count("sendMessage", 2, timeout=10)
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, timeout=15)
     assert sorted(answered_chats(api)) == [24_001, 24_002]
 
 

@@ -3,7 +3,6 @@ reported (once) and recovers, and the healthcheck sees what the store sees."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import shutil
 import sqlite3
@@ -13,11 +12,10 @@ import httpx
 import pytest
 
 from botapi import BotApiStandIn, updates
+from conftest import webhook_bot
 from dnws_bot.engine import Engine
-from dnws_bot.settings import Settings
 from dnws_bot.store import Store, base
 from dnws_bot.store.rows import QuestionRecord
-from dnws_bot.telegram.runner import serve
 
 
 @pytest.fixture(autouse=True)
@@ -122,38 +120,13 @@ async def test_healthz_answers_503_with_the_reason_while_the_store_cannot_write(
     api: BotApiStandIn, tmp_path: Path, shared_engine: Engine
 ) -> None:
     """A webhook bot whose database is unusable still answers, but /healthz says 503 and why."""
-    from test_telegram_startup import free_port
-
     db = tmp_path / "bot.sqlite3"
     db.write_bytes(b"this is not a database" * 100)
-    port = free_port()
-    settings = Settings(
-        token=api.token,
-        api_url=api.root_url,
-        db_path=db,
-        webhook_secret="healthz-secret",
-        max_messages_per_second=1000.0,
-    )
-    stop = asyncio.Event()
-    task = asyncio.create_task(
-        serve(
-            settings,
-            shared_engine,
-            webhook_url=f"http://127.0.0.1:{port}/hook",
-            port=port,
-            stop=stop,
-            install_signals=False,
-        )
-    )
-    try:
-        await api.wait_for("setWebhook", timeout=10)
+    async with webhook_bot(api, shared_engine, db, "healthz-secret") as (port, _):
         assert await api.deliver_webhook(updates.private_text(7001, 7001, "NPTとは")) == 200
         assert (await api.wait_for("sendMessage", timeout=10)).ok
         async with httpx.AsyncClient() as client:
             health = await client.get(f"http://127.0.0.1:{port}/healthz")
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, timeout=15)
     assert health.status_code == 503
     assert health.json()["status"] == "unhealthy"
     assert "no database" in health.json()["reason"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -16,6 +15,7 @@ import httpx
 import pytest
 
 from botapi import BotApiStandIn, updates
+from conftest import webhook_bot
 from dnws_bot.engine import Engine, reading
 from dnws_bot.settings import Settings
 from dnws_bot.telegram.runner import serve
@@ -45,38 +45,13 @@ def test_run_without_a_valid_token_fails_fast_with_one_line(token: str) -> None:
         assert token not in result.stderr
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_webhook_mode_accepts_the_secret_and_refuses_forgeries(
     api: BotApiStandIn, tmp_path: Path, shared_engine: Engine
 ) -> None:
     """setWebhook registers the secret; a wrong or missing header gets 403; /healthz says ok."""
-    port = free_port()
-    settings = Settings(
-        token=api.token,
-        api_url=api.root_url,
-        db_path=tmp_path / "bot.sqlite3",
-        webhook_secret="s3cret-for-tests_only",
-        max_messages_per_second=1000.0,
-    )
-    stop = asyncio.Event()
-    task = asyncio.create_task(
-        serve(
-            settings,
-            shared_engine,
-            webhook_url=f"http://127.0.0.1:{port}/tg-hook",
-            listen="127.0.0.1",
-            port=port,
-            stop=stop,
-            install_signals=False,
-        )
-    )
-    try:
-        registered = await api.wait_for("setWebhook", timeout=10)
+    async with webhook_bot(
+        api, shared_engine, tmp_path / "bot.sqlite3", "s3cret-for-tests_only", "/tg-hook"
+    ) as (port, registered):
         assert registered.params["secret_token"] == "s3cret-for-tests_only"
         assert (
             await api.deliver_webhook(updates.private_text(6001, 6001, "NPTとは"), secret="wrong")
@@ -94,9 +69,6 @@ async def test_webhook_mode_accepts_the_secret_and_refuses_forgeries(
             health = await client.get(f"http://127.0.0.1:{port}/healthz")
         assert health.status_code == 200
         assert health.json()["catalogue"] == shared_engine.version
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, timeout=15)
 
 
 async def test_store_that_cannot_write_leaves_the_bot_answering(

@@ -19,17 +19,12 @@ import httpx
 import pytest
 
 from botapi import BotApiStandIn, updates
+from conftest import free_port
 
 SECRET = "hook-secret_for-tests"
 PATH = "/tg-hook"
 TIMEOUT = 1.0  # DNWS_WEBHOOK_TIMEOUT of the process under test
 CAP = 24  # DNWS_WEBHOOK_MAX_CONNECTIONS of the process under test
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
