@@ -6,7 +6,6 @@ import argparse
 import importlib.util
 import io
 import re
-from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
 
@@ -17,6 +16,7 @@ from dnws_bot.console import ConsoleChat
 from dnws_bot.engine import Engine
 from dnws_bot.engine.html_subset import ALLOWED_TAGS
 from dnws_bot.settings import Settings
+from test_deploy import RecordingEnv
 
 REPO = Path(__file__).resolve().parent.parent
 README = REPO / "README.md"
@@ -105,27 +105,6 @@ def test_console_commands_in_the_table_are_known_to_the_console(shared_engine: E
         ConsoleChat(shared_engine, out).handle(command)
         refusal = shared_engine.text("console_unknown_command").ja.format(command=command)
         assert refusal not in out.getvalue(), command
-
-
-class RecordingEnv(Mapping[str, str]):
-    """An empty environment that remembers every name Settings asks for."""
-
-    def __init__(self) -> None:
-        self.asked: set[str] = set()
-
-    def __getitem__(self, key: str) -> str:
-        self.asked.add(key)
-        raise KeyError(key)
-
-    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
-        self.asked.add(key)
-        return default
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
 
 
 def settings_reads() -> set[str]:
