@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -66,6 +66,18 @@ class Rejections:
         return self.rejected / self.total if self.total else 1.0
 
 
+Counts = TypeVar("Counts", Tally, Rejections)
+
+
+def _sum(kind: type[Counts], parts: Iterable[Counts]) -> Counts:
+    """Field-by-field sum of counters (per-language tallies into one overall figure)."""
+    total = kind()
+    for part in parts:
+        for item in fields(kind):
+            setattr(total, item.name, getattr(total, item.name) + getattr(part, item.name))
+    return total
+
+
 @dataclass
 class Report:
     """Accuracy by language and style, rejections (plain, near-domain), two-turn cases."""
@@ -80,45 +92,24 @@ class Report:
     confusions: Counter[tuple[str, str]] = field(default_factory=Counter)
     misses: list[tuple[Case, MatchResult]] = field(default_factory=list)
 
-    @staticmethod
-    def _sum_tallies(tallies: Iterable[Tally]) -> Tally:
-        total = Tally()
-        for tally in tallies:
-            total.total += tally.total
-            total.top1 += tally.top1
-            total.answered += tally.answered
-            total.wrong += tally.wrong
-            total.top3 += tally.top3
-        return total
-
-    @staticmethod
-    def _sum_rejections(parts: Iterable[Rejections]) -> Rejections:
-        total = Rejections()
-        for part in parts:
-            total.total += part.total
-            total.rejected += part.rejected
-            total.none += part.none
-            total.flagged += part.flagged
-        return total
-
     @property
     def in_scope(self) -> Tally:
-        return self._sum_tallies(self.by_lang.values())
+        return _sum(Tally, self.by_lang.values())
 
     @property
     def out_of_scope(self) -> Rejections:
         """Plain out-of-scope questions (not near-domain, not two-turn)."""
-        return self._sum_rejections(self.oos.values())
+        return _sum(Rejections, self.oos.values())
 
     @property
     def near_domain(self) -> Rejections:
         """Near-domain questions (cases with a `topic`)."""
-        return self._sum_rejections(self.near.values())
+        return _sum(Rejections, self.near.values())
 
     @property
     def two_turns(self) -> Tally:
         """Two-turn cases: `answered` counts the right outcome (the target, or no answer)."""
-        return self._sum_tallies(self.two_turn.values())
+        return _sum(Tally, self.two_turn.values())
 
     @property
     def rejection(self) -> float:
