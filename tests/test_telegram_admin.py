@@ -46,6 +46,15 @@ async def test_admin_sees_stats(bot: RunningBot) -> None:
     assert "answered" in call.result["text"]
 
 
+async def test_stats_speak_the_admins_language(bot: RunningBot) -> None:
+    """/stats labels come from texts.yaml in the admin's language, not English typed in Python."""
+    await bot.say("NPTとは")
+    bot.feed(updates.command(ADMIN_ID, ADMIN_ID, "stats", language_code="ja"))
+    call = await bot.reply_to(ADMIN_ID)
+    assert "質問数: 1" in call.result["text"]
+    assert "questions:" not in call.result["text"]
+
+
 @pytest.fixture
 def editable_intents(tmp_path: Path) -> Path:
     target = tmp_path / "intents"

@@ -54,13 +54,19 @@ async def cmd_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await svc.store.flush()  # count the questions still queued for the log too
     stats = await svc.store.call(Store.stats)
+    report = ui(
+        svc.engine,
+        "stats_report",
+        user_lang(update, None),
+        version=svc.engine.version,
+        questions=str(stats.questions),
+        answered=f"{stats.answered_share:.0%}",
+        unanswered=str(stats.unanswered),
+        up=str(stats.feedback_up),
+        down=str(stats.feedback_down),
+    )
     lines = [
-        f"<b>dnws-bot</b> catalogue {svc.engine.version}",
-        f"questions: {stats.questions}",
-        f"answered: {stats.answered_share:.0%}",
-        f"unanswered kept: {stats.unanswered}",
-        f"feedback: 👍 {stats.feedback_up} / 👎 {stats.feedback_down}",
-        "top intents:",
+        escape(report),
         *(f"  {escape(intent)}: {count}" for intent, count in stats.top_intents[:10]),
     ]
     await message.reply_html("\n".join(lines), do_quote=is_group(update))
@@ -71,8 +77,11 @@ async def cmd_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     message = update.effective_message
     if message is None:
         return
-    ok, details = await services(context).reload()
-    prefix = "✅ reloaded" if ok else "❌ reload refused, still serving the old catalogue"
+    svc = services(context)
+    ok, details = await svc.reload()
+    prefix = escape(
+        ui(svc.engine, "reload_done" if ok else "reload_refused", user_lang(update, None))
+    )
     body = escape(details)[:3500]
     await message.reply_html(f"{prefix}\n<pre>{body}</pre>", do_quote=is_group(update))
 
