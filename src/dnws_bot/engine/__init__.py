@@ -29,6 +29,7 @@ from .language import (
 )
 from .matching import Candidate, Matcher, MatchResult, MatchSettings
 from .normalize import normalize, normalize_content
+from .ordinals import numbered_part
 from .replies import Button, Renderer, Reply
 from .scope import Scope
 from .snapshot import SnapshotError, engine_from_data, engine_to_data
@@ -180,6 +181,16 @@ class Engine:
                 topic=topic.id,
                 offer=topic.nearest,
             )
+        if previous is not None:
+            from .followup import is_short
+
+            if not is_short(asked.norm):
+                previous = None  # a full question of its own; only short ones lean on the last
+        # "the second obstacle", "2つ目は?": a part of a numbered list, by position (ordinals.py).
+        first = standalone.candidates[0].intent_id if standalone.candidates else None
+        part = numbered_part(asked.norm, asked.analysed.concepts, self.catalogue, first, previous)
+        if part is not None:
+            return MatchResult("answer", standalone.lang, (Candidate(part, 1.0),))
         if previous is not None:
             from .followup import resolve_followup
 

@@ -149,6 +149,9 @@ class MapEntry:
 
     intent: str
     parts: tuple[str, ...]
+    # For a numbered list (the parts in the article's order): the concepts that name one item,
+    # so "the second obstacle" is the second part (ordinals.py).
+    items: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -250,7 +250,7 @@ def load_catalogue(directory: Path) -> Catalogue:
     files = list(_intent_files(directory))
     if not files:
         problems.append(Problem(str(directory), 0, None, "no intent files (*.yaml) found"))
-    sections, article, raw_map = read_sections(directory, problems)
+    sections, article, raw_map, raw_numbered = read_sections(directory, problems)
     aliases = read_aliases(directory, problems)
     texts = read_texts(directory, problems)
     stopwords = read_stopwords(directory, problems)
@@ -265,7 +265,10 @@ def load_catalogue(directory: Path) -> Catalogue:
     _cross_checks(intents, sections, problems)
     not_covered = read_not_covered(directory, problems)
     _check_not_covered(not_covered, intents, problems)
-    study = load_study(directory, {i.id for i in intents}, raw_map, problems)
+    intent_ids = {i.id for i in intents}
+    study = load_study(
+        directory, intent_ids, raw_map, problems, raw_numbered, set(aliases.concepts)
+    )
     if problems:
         raise CatalogueError(problems)
     return Catalogue(

@@ -144,8 +144,39 @@ def _read_map(raw: Any, intent_ids: set[str], check: Checker) -> list[MapEntry]:
     return entries
 
 
+def _read_numbered(
+    raw: Any, entries: list[MapEntry], concepts: set[str], check: Checker
+) -> list[MapEntry]:
+    """Mark the map entries whose parts are a numbered list, with the concepts naming an item."""
+    if raw is None:
+        return entries
+    if not isinstance(raw, dict):
+        check.add(1, None, "numbered must map a map entry's id to a list of concepts")
+        return entries
+    by_intent = {entry.intent: entry for entry in entries}
+    for intent, items in raw.items():
+        line = line_of(raw, 1)
+        entry = by_intent.get(str(intent))
+        if entry is None or len(entry.parts) < 2:
+            check.add(line, None, f"numbered list {intent!r} must be a map entry with 2+ parts")
+            continue
+        if not isinstance(items, list) or not items:
+            check.add(line, None, f"numbered list {intent!r} needs a list of concepts")
+            continue
+        for concept in items:
+            if concept not in concepts:
+                check.add(line, None, f"numbered list {intent!r}: unknown concept {concept!r}")
+        by_intent[entry.intent] = MapEntry(entry.intent, entry.parts, tuple(map(str, items)))
+    return [by_intent[entry.intent] for entry in entries]
+
+
 def load_study(
-    directory: Path, intent_ids: set[str], raw_map: Any, problems: list[Problem]
+    directory: Path,
+    intent_ids: set[str],
+    raw_map: Any,
+    problems: list[Problem],
+    raw_numbered: Any = None,
+    concepts: set[str] | None = None,
 ) -> StudyContent:
     """Read quiz.yaml, terms.yaml and the map read from sections.yaml; problems are appended."""
     quiz_path, terms_path = directory / "quiz.yaml", directory / "terms.yaml"
@@ -153,5 +184,7 @@ def load_study(
     terms = _read_terms(terms_path, intent_ids, problems) if terms_path.exists() else []
     article_map: list[MapEntry] = []
     if raw_map is not NO_MAP:
-        article_map = _read_map(raw_map, intent_ids, Checker("sections.yaml", problems))
+        check = Checker("sections.yaml", problems)
+        article_map = _read_map(raw_map, intent_ids, check)
+        article_map = _read_numbered(raw_numbered, article_map, concepts or set(), check)
     return StudyContent(tuple(quiz), tuple(terms), tuple(article_map))

@@ -56,16 +56,20 @@ def _read(path: Path, problems: list[Problem]) -> tuple[Any, bool]:
     return data, data is None and len(problems) > reported
 
 
-def read_sections(directory: Path, problems: list[Problem]) -> tuple[dict[str, Text], Article, Any]:
-    """Section titles, the article cited under every answer, and the raw `map:` (or NO_MAP)."""
+def read_sections(
+    directory: Path, problems: list[Problem]
+) -> tuple[dict[str, Text], Article, Any, Any]:
+    """Section titles, the article cited under every answer, the raw `map:` (or NO_MAP) and the
+    raw `numbered:` lists (or None)."""
     path = directory / SECTIONS_FILE
     check = Checker(SECTIONS_FILE, problems)
     data = read_yaml(path, problems) if path.exists() else None
     if not isinstance(data, dict) or not isinstance(data.get("sections"), dict):
         check.add(1, None, "sections.yaml must exist and hold `sections:` and `article:` maps")
-        return {}, _NO_ARTICLE, NO_MAP
-    raw_map = data.get("map", NO_MAP)
-    check.unknown_keys(data, {"version", "sections", "article", "map"}, line_of(data, 1))
+        return {}, _NO_ARTICLE, NO_MAP, None
+    raw_map, raw_numbered = data.get("map", NO_MAP), data.get("numbered")
+    keys = {"version", "sections", "article", "map", "numbered"}
+    check.unknown_keys(data, keys, line_of(data, 1))
     sections: dict[str, Text] = {}
     for key, value in data["sections"].items():
         text = check.text(value, line_of(data["sections"], 1), None, f"section {key}")
@@ -75,7 +79,7 @@ def read_sections(directory: Path, problems: list[Problem]) -> tuple[dict[str, T
     line = line_of(raw, line_of(data, 1))
     if not isinstance(raw, dict):
         check.add(line, None, "article: must give publisher, date, url and title")
-        return sections, _NO_ARTICLE, raw_map
+        return sections, _NO_ARTICLE, raw_map, raw_numbered
     title = check.text(raw.get("title"), line, None, "article.title")
     fields = {key: raw.get(key) for key in ("publisher", "date", "url")}
     for key, value in fields.items():
@@ -85,9 +89,9 @@ def read_sections(directory: Path, problems: list[Problem]) -> tuple[dict[str, T
     if url and not url.startswith("https://"):
         check.add(line, None, "article.url must be an https:// link")
     if title is None:
-        return sections, _NO_ARTICLE, raw_map
+        return sections, _NO_ARTICLE, raw_map, raw_numbered
     article = Article(str(fields["publisher"]), str(fields["date"]), url, title)
-    return sections, article, raw_map
+    return sections, article, raw_map, raw_numbered
 
 
 def read_aliases(directory: Path, problems: list[Problem]) -> Aliases:

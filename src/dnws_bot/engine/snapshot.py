@@ -80,7 +80,7 @@ def catalogue_to_data(c: Catalogue) -> dict[str, Any]:
             for q in s.quiz
         ],
         "terms": [[t.id, _text(t.term), t.forms, _text(t.definition), t.intent] for t in s.terms],
-        "map": [[m.intent, m.parts] for m in s.article_map],
+        "map": [[m.intent, m.parts, m.items] for m in s.article_map],
         "texts": {key: _text(t) for key, t in c.texts.items()},
         "stopwords": sorted(c.stopwords),
         "not_covered": [
@@ -174,7 +174,9 @@ def catalogue_from_data(d: Mapping[str, Any]) -> Catalogue:
         )
         for i, term, forms, definition, intent in _check(d["terms"], list)
     )
-    article_map = tuple(MapEntry(_str(i), _strs(parts)) for i, parts in _check(d["map"], list))
+    article_map = tuple(
+        MapEntry(_str(i), _strs(parts), _strs(items)) for i, parts, items in _check(d["map"], list)
+    )
     return Catalogue(
         intents=intents,
         categories=categories,
