@@ -452,7 +452,10 @@ def test_every_rendered_answer_links_the_article(engine: Engine, mode: str) -> N
     assert missing == []
 
 
-@pytest.mark.parametrize("question", ["thx", "ありがとう", "hi", "こんにちは"])
+@pytest.mark.parametrize(
+    "question",
+    ["thx", "ありがとう", "hi", "こんにちは", "勉強になりました", "助かりました", "very helpful"],
+)
 def test_small_talk_gets_a_short_reply_without_citation(engine: Engine, question: str) -> None:
     """Thanks and greetings get their short answer alone: no title, source line or link."""
     reply = engine.answer(question)
