@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from dnws_bot.engine import Engine
 from dnws_bot.engine.evaluation import load_cases
-from dnws_bot.engine.matching import Matcher
+from dnws_bot.engine.matching import Candidate, Matcher
 from dnws_bot.engine.normalize import normalize
 from engine_fixtures import EVAL_FILE, load_engine
 
@@ -232,3 +234,39 @@ def test_slip_of_an_alias_word_counts_as_known(engine: Engine) -> None:
     concepts = engine.matcher.analyser.concepts
     assert concepts.knows("factoe")
     assert not concepts.knows("pizza")
+
+
+def test_stopwords_are_never_spell_corrected(engine: Engine) -> None:
+    """A stopword one letter from an alias word ("thing" / "think") names no concept."""
+    assert engine.matcher.analyse("sanctions still a thing").concepts == {"sanctions"}
+
+
+def test_sibling_named_by_its_telling_concept_is_answered(engine: Engine) -> None:
+    """Siblings too close to call are told apart by the concept only one of them centres on."""
+    question = "so which states are the official nuclear ones"
+    without_rule = Matcher(
+        engine.catalogue, replace(engine.matcher.settings, sibling_central=1.1)
+    ).match(question)
+    assert without_rule.status == "suggest"
+    assert "definition.de_jure_nws" in [c.intent_id for c in without_rule.candidates]
+    result = engine.matcher.match(question)
+    assert (result.status, result.intent_id) == ("answer", "definition.de_jure_nws")
+
+
+def test_sibling_rule_needs_a_telling_concept(engine: Engine) -> None:
+    """Naming only what close siblings share, or what tells each, picks neither; naming one's own
+    telling concept alone picks it."""
+    pick = engine.matcher._sibling
+    sanctions = [
+        Candidate("obstacles.sanctions", 0.4),
+        Candidate("strategy.sanctions_evasion", 0.4),
+    ]
+    assert pick(frozenset({"sanctions", "north_korea"}), sanctions) is None
+    deterrence = [
+        Candidate("response.deterrence", 0.4),
+        Candidate("glossary.extended_deterrence", 0.3),
+    ]
+    assert pick(frozenset({"extended_deterrence", "us"}), deterrence) == deterrence[1]
+    endurance = [sanctions[0], Candidate("requirements.sanctions_endurance", 0.4)]
+    assert pick(frozenset({"north_korea", "endure"}), endurance) is None  # one telling each
+    assert pick(frozenset({"sanctions", "endure"}), endurance) == endurance[1]

@@ -169,7 +169,8 @@ class Matcher:
         """Decide between a confident answer, did-you-mean suggestions and no match. When unsure
         and the question has a kanji word the catalogue does not know, a second pass reads IME
         slips as the catalogue words they sound like (reading.py), and is kept only if it
-        answers confidently with an intent the first pass already ranked."""
+        answers confidently with an intent the first pass already ranked. Failing that, intents
+        too close to call are told apart by the concepts the question names (`_siblings`)."""
         asked = question if isinstance(question, Question) else self.question(question)
         answer_lang, s = lang or asked.lang, self.settings
         ranked = self.ranked(asked.analysed)
@@ -181,16 +182,61 @@ class Matcher:
         if first.status == "answer":
             return first
         if not self._needs_reading(asked.analysed):
-            return first
+            return self._siblings(asked.analysed, first)
         text = asked.text[:MAX_QUESTION_CHARS]  # bounds the analyser's work, like normalize
         repaired = reading.repair(text, self.readings, self._has_unknown)
         if repaired is None:
-            return first
+            return self._siblings(asked.analysed, first)
         analysed = self.question(repaired).analysed
         second = self._decide(analysed, self.ranked(analysed), answer_lang)
         if second.status == "answer" and second.intent_id in allowed(s.repair_top):
             return second
-        return first
+        return self._siblings(asked.analysed, first)
+
+    def _siblings(self, analysed: Analysed, decided: MatchResult) -> MatchResult:
+        """A "did you mean" between intents too close to call becomes an answer when the
+        question names what tells one of them from the others (`_sibling`)."""
+        s, top = self.settings, decided.candidates
+        if decided.status != "suggest" or not analysed.concepts:
+            return decided
+        close = [c for c in top if top[0].score - c.score < s.margin]
+        winner = self._sibling(analysed.concepts, close)
+        if winner is None or winner.score < s.answer_threshold:
+            return decided
+        # The winner leads with the best score of the close ones (candidates stay best first).
+        rest = tuple(c for c in top if c != winner)
+        return MatchResult(
+            "answer", decided.lang, (Candidate(winner.intent_id, top[0].score), *rest)
+        )
+
+    def _sibling(self, named: frozenset[str], close: list[Candidate]) -> Candidate | None:
+        """Siblings share a concept (sanctions, deterrence, recognition) and differ by one that
+        is central to one of them (named by at least `sibling_central` of its paraphrases) and
+        all but absent from the other (`sibling_ratio` of that share or less): evasion,
+        endurance, "extended". The intent whose telling concept the question names, naming none
+        of the others', is the one asked about; otherwise None (still "did you mean")."""
+        if len(close) < 2:
+            return None
+        s = self.settings
+        shares = [self._shares_by_id.get(c.intent_id, {}) for c in close]
+
+        def telling(mine: dict[str, float], other: dict[str, float]) -> set[str]:
+            return {
+                concept
+                for concept, share in mine.items()
+                if concept[0] != "?"
+                and share >= s.sibling_central
+                and other.get(concept, 0.0) <= s.sibling_ratio * share
+            }
+
+        def beats(a: int, b: int) -> bool:
+            theirs = telling(shares[b], shares[a])
+            return not theirs & named and bool(telling(shares[a], shares[b]) & named)
+
+        for a, candidate in enumerate(close):
+            if all(beats(a, b) for b in range(len(close)) if b != a):
+                return candidate
+        return None
 
     def _needs_reading(self, analysed: Analysed) -> bool:
         """Homophone repair is on and the question has a kanji unit the catalogue lacks."""

@@ -32,6 +32,11 @@ class MatchSettings:
     suggest_threshold: float = 0.2
     margin: float = 0.14
     sure_threshold: float = 0.5
+    # Siblings too close to call (matching._sibling): a concept tells one intent from another
+    # when at least this share of its paraphrases name it, and at most `ratio` times that share
+    # of the other's (tuned on tests/data/tune.yaml: 0.3-0.6 alike, ratio 0.1 best).
+    sibling_central: float = 0.5
+    sibling_ratio: float = 0.1
     reading_layer: bool = True  # readings of the catalogue's kanji, and IME slips repaired
     repair_top: int = 6  # a repaired question may only confirm one of the first pass's best
 

@@ -61,7 +61,8 @@ def build_analyser(
     of kanji forms join their concepts after the written forms (which win any clash)."""
     groups = concept_groups(catalogue.aliases)
     spoken = [(concept, (form,)) for form, concept in readings.forms.items()]
-    index = ConceptIndex(groups, _vocabulary(catalogue), spoken)
+    # Stopwords are real words too: "thing" is never "corrected" to the alias word "think".
+    index = ConceptIndex(groups, _vocabulary(catalogue) | catalogue.stopwords, spoken)
     return Analyser(index, filler_forms(catalogue.aliases), catalogue.stopwords, reading_layer)
 
 
