@@ -53,7 +53,8 @@ def test_without_a_list_word_or_list_context_an_ordinal_changes_nothing(
     shared_engine: Engine,
 ) -> None:
     """ "first, what is dnws" uses "first" as a word of speech, not a position in a list."""
-    assert shared_engine.match("first, what is dnws").intent_id != "requirements.delivery_systems"
+    question = "first, what is dnws"
+    assert shared_engine.match(question) == shared_engine.matcher.match(question)
     after_definition = shared_engine.match("2つ目は?", previous="definition.dnws")
     assert after_definition.intent_id not in {"obstacles.sanctions", "response.deny_recognition"}
 
