@@ -59,6 +59,20 @@ def test_without_a_list_word_or_list_context_an_ordinal_changes_nothing(
     assert after_definition.intent_id not in {"obstacles.sanctions", "response.deny_recognition"}
 
 
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("first of all, what is a dnws?", "definition.dnws"),
+        ("まず最初に、DNWSって何?", "definition.dnws"),
+    ],
+)
+def test_first_as_a_word_of_speech_does_not_pull_the_first_part(
+    shared_engine: Engine, question: str, intent: str
+) -> None:
+    """Ordinals are not scored as topic words, so "first of all" does not mean the first part."""
+    assert shared_engine.match(question).intent_id == intent
+
+
 def test_two_positions_at_once_are_left_to_the_matcher(shared_engine: Engine) -> None:
     """ "the first and second obstacles" names two parts, so no position picks one of them."""
     question = "the first and second obstacles"

@@ -16,6 +16,11 @@ from .concepts import ConceptIndex, katakana_runs, latin_words
 from .language import LANGS, Lang, detect_language
 from .normalize import MAX_QUESTION_CHARS, normalize, normalize_content
 
+# Concepts that name a position in a list (ordinals.py reads them; scoring does not).
+POSITION_CONCEPTS = frozenset(
+    {"ordinal_first", "ordinal_second", "ordinal_third", "ordinal_fourth"}
+)
+
 _JAPANESE_RUN = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]+")
 _KANJI_FLOOR = "\u3400"  # CJK ideographs sort above every kana
 # Concepts (aliases.yaml) that are only politeness when the question names anything else.
@@ -71,8 +76,10 @@ class Analysed:
 
     @property
     def features(self) -> frozenset[str]:
-        """Concepts plus question words ("?why"), the language-free view of the text."""
-        return self.concepts | {f"?{q}" for q in self.question_words}
+        """Concepts plus question words ("?why"), the language-free view of the text. Ordinals
+        are left out: "first" is evidence of a position (ordinals.py), not of a topic, and as a
+        feature it pulled "first of all, what is a DNWS?" to the first requirement."""
+        return (self.concepts - POSITION_CONCEPTS) | {f"?{q}" for q in self.question_words}
 
 
 @dataclass(frozen=True)

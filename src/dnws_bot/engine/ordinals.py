@@ -14,7 +14,8 @@ import re
 
 from .catalogue import Catalogue, MapEntry
 
-# Ordinal concepts in aliases.yaml and the position each names (1-based).
+# Ordinal concepts in aliases.yaml and the position each names (1-based); the matcher does not
+# score them (features.POSITION_CONCEPTS).
 POSITIONS = {"ordinal_first": 1, "ordinal_second": 2, "ordinal_third": 3, "ordinal_fourth": 4}
 # "3つ目", "4番目": a digit is a word of its own to the concept finder ("3" is the concept three),
 # so digit ordinals are read from the normalised text.
