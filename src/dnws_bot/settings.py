@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .engine import default_intents_dir
+from .engine.record import field, record
 from .redaction import redact_token_shapes
 
 DEFAULT_API_URL = "https://api.telegram.org"
@@ -124,7 +124,7 @@ def _cache_dir(env: Mapping[str, str]) -> Path | None:
     return (Path(base) if base else Path.home() / ".cache") / "dnws-bot"
 
 
-@dataclass(frozen=True)
+@record
 class Settings:
     """Runtime configuration, immutable once read."""
 

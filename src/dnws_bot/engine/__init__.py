@@ -8,7 +8,6 @@ Loading YAML (loader.py) is imported only when the compiled cache misses.
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +28,7 @@ from .language import (
 )
 from .matching import Candidate, Matcher, MatchResult, MatchSettings
 from .normalize import normalize, normalize_content
+from .record import record
 from .replies import Button, Renderer, Reply
 from .scope import Scope
 from .snapshot import SnapshotError, engine_from_data, engine_to_data
@@ -71,7 +71,7 @@ def default_intents_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "intents"
 
 
-@dataclass(frozen=True)
+@record
 class Engine:
     """A loaded catalogue with its matcher and renderer."""
 

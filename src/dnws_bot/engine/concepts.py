@@ -12,13 +12,13 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from .normalize import normalize_content
+from .record import record
 
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
 _ELONGATED = re.compile(r"([a-z])\1{2,}")
@@ -58,7 +58,7 @@ def latin_words(text: str) -> list[tuple[int, int]]:
     return [match.span() for match in _LATIN_WORD.finditer(text)]
 
 
-@dataclass(frozen=True)
+@record
 class Found:
     """A concept located in a text: which concept, and which characters it covered."""
 
