@@ -126,7 +126,15 @@ class Engine:
                 return engine
         from .loader import load_catalogue  # YAML is parsed only when the cache misses
 
-        engine = cls.from_catalogue(load_catalogue(directory), settings)
+        # Building creates many long-lived objects and little garbage: the collector, paused,
+        # is spared rescanning them (~8% of a cold `dnws-bot ask`).
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            engine = cls.from_catalogue(load_catalogue(directory), settings)
+        finally:
+            if enabled:
+                gc.enable()
         if cache is not None:
             cache.write(engine_to_data(engine.catalogue, engine.matcher))
         return engine

@@ -22,6 +22,7 @@ import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,13 @@ MAX_ALTERNATIVES = 4  # readings tried per word (best reading first, then dictio
 MAX_WINDOW = 3  # words joined into one candidate compound (比較|化 → ひかくか → 非核化)
 
 
+@cache
+def _kanji() -> re.Pattern[str]:
+    return re.compile(_KANJI)
+
+
 def has_kanji(text: str) -> bool:
-    return re.search(_KANJI, text) is not None
+    return _kanji().search(text) is not None
 
 
 @record

@@ -64,6 +64,7 @@ def record(cls: type[T]) -> type[T]:
         if isinstance(value, _Field):
             delattr(cls, name)  # as dataclasses: a plain default stays a class attribute
     params = tuple(name for name in names if specs[name].init)
+    everything = frozenset(params)
     later = tuple(
         (name, spec.factory) for name, spec in specs.items() if not spec.init and spec.factory
     )
@@ -72,8 +73,10 @@ def record(cls: type[T]) -> type[T]:
     title = cls.__qualname__
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        if not kwargs and len(args) == len(params):  # the common case, kept quick
+        if not kwargs and len(args) == len(params):  # every field given: kept quick
             self.__dict__.update(zip(params, args, strict=True))
+        elif not args and kwargs.keys() == everything:
+            self.__dict__.update(kwargs)
         else:
             self.__dict__.update(_arguments(args, kwargs))
         for name, factory in later:
