@@ -49,8 +49,10 @@ def katakana_runs(text: str) -> list[str]:
     return _KATAKANA_RUN.findall(unicodedata.normalize("NFKC", text))
 
 
-def _is_latin(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
+def _is_latin_phrase(key: str) -> bool:
+    """Only ASCII letters, digits and spaces."""
+    letters = key.replace(" ", "")
+    return key.isascii() and (letters.isalnum() or not letters)
 
 
 def latin_words(text: str) -> list[tuple[int, int]]:
@@ -84,7 +86,7 @@ class ConceptIndex:
                 key = normalize_content(form)
                 if not key:
                     continue
-                if all(_is_latin(ch) or ch == " " for ch in key):
+                if _is_latin_phrase(key):
                     self._latin.setdefault(tuple(key.split()), concept)
                 else:
                     self._other.setdefault(key, concept)
