@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import argparse
 import itertools
-from dataclasses import replace
 from pathlib import Path
 
 from dnws_bot.engine import Engine, MatchSettings
 from dnws_bot.engine.evaluation import Case, load_cases
 from dnws_bot.engine.matching import Candidate, Matcher
+from dnws_bot.engine.record import replace
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 TUNE = [DATA / "tune.yaml", DATA / "tune_new.yaml"]  # tune_new.yaml until it is merged in

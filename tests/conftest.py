@@ -7,7 +7,7 @@ import logging
 import socket
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ import pytest
 
 from botapi import BotApiStandIn, Call, updates
 from dnws_bot.engine import Engine
+from dnws_bot.engine.record import replace
 from dnws_bot.settings import Settings
 from dnws_bot.telegram.runner import serve
 

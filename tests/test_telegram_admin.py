@@ -6,7 +6,6 @@ import asyncio
 import json
 import shutil
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ import pytest
 from botapi import BotApiStandIn, updates
 from conftest import ADMIN_ID, RunningBot, start_bot
 from dnws_bot.engine import Engine, default_intents_dir
+from dnws_bot.engine.record import replace
 
 GROUP = -1005550001
 

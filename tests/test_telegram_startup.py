@@ -8,7 +8,6 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -17,6 +16,7 @@ import pytest
 from botapi import BotApiStandIn, updates
 from conftest import webhook_bot
 from dnws_bot.engine import Engine, reading
+from dnws_bot.engine.record import replace
 from dnws_bot.settings import Settings
 from dnws_bot.telegram.runner import serve
 

@@ -8,10 +8,11 @@ nothing here imports telegram, the store or YAML at module level.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import sys
 from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, cast
 
 # The engine's modules create many objects and no garbage: no collection while they import.
 _collecting = gc.isenabled()
@@ -35,10 +36,15 @@ from .settings import SettingsError  # noqa: E402
 if _collecting:
     gc.enable()
 
+if TYPE_CHECKING:
+    import argparse  # imported by build_parser: `ask`'s plain shapes never need it
+
 DEFAULT_SINCE_DAYS = 30.0  # how far back `report` and `export-unanswered` look
 
 
 def _days(raw: str) -> float:
+    import argparse
+
     try:
         value = float(raw)
     except ValueError:
@@ -60,6 +66,8 @@ def _store_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="dnws-bot",
         description="Bilingual study bot for 38 North's article on North Korea's de facto "
@@ -122,7 +130,8 @@ def quick_ask(argv: Sequence[str]) -> argparse.Namespace | None:
     [--json] [--lang MODE] WORDS... Anything else (help, `--lang=x`, a word starting with "-",
     an error) returns None and goes through the full parser; the result is the same either way
     (argparse's gettext lookups cost `ask` more than its answer does)."""
-    args = argparse.Namespace(intents=None, command="ask", lang=None, json=False, func=cmd_ask)
+    # The attributes the full parser would set; a SimpleNamespace spares importing argparse.
+    args = SimpleNamespace(intents=None, command="ask", lang=None, json=False, func=cmd_ask)
     rest = list(argv)
     if rest[:1] == ["--intents"] and len(rest) > 1 and not rest[1].startswith("-"):
         args.intents, rest = rest[1], rest[2:]
@@ -139,7 +148,7 @@ def quick_ask(argv: Sequence[str]) -> argparse.Namespace | None:
     if not rest or any(word.startswith("-") and word != "-" for word in rest):
         return None
     args.question = rest
-    return args
+    return cast("argparse.Namespace", args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,15 +7,17 @@ Nothing here imports telegram, the store or YAML at module level: `ask` needs no
 
 from __future__ import annotations
 
-import argparse
 import gc
 import json
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .engine import CatalogueError, Engine, Reply
 from .settings import Settings
+
+if TYPE_CHECKING:
+    import argparse
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .engine import default_intents_dir
+from .engine.record import field, record
 from .redaction import redact_token_shapes
 
 DEFAULT_API_URL = "https://api.telegram.org"
@@ -96,8 +95,15 @@ def _log_level(env: Mapping[str, str]) -> str:
 
 
 def _timezone(env: Mapping[str, str]) -> str:
-    """DNWS_TIMEZONE: the IANA zone /schedule uses when none is given (default Asia/Tokyo)."""
-    name = env.get("DNWS_TIMEZONE", "").strip() or DEFAULT_TIMEZONE
+    """DNWS_TIMEZONE: the IANA zone /schedule uses when none is given (default Asia/Tokyo).
+
+    A zone that is set is looked up here; zoneinfo is imported only then (every `dnws-bot ask`
+    reads the settings, and only schedules use the zone)."""
+    name = env.get("DNWS_TIMEZONE", "").strip()
+    if not name:
+        return DEFAULT_TIMEZONE
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -118,7 +124,7 @@ def _cache_dir(env: Mapping[str, str]) -> Path | None:
     return (Path(base) if base else Path.home() / ".cache") / "dnws-bot"
 
 
-@dataclass(frozen=True)
+@record
 class Settings:
     """Runtime configuration, immutable once read."""
 

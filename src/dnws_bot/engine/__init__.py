@@ -8,7 +8,6 @@ Loading YAML (loader.py) is imported only when the compiled cache misses.
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +29,7 @@ from .language import (
 from .matching import Candidate, Matcher, MatchResult, MatchSettings
 from .normalize import normalize, normalize_content
 from .ordinals import numbered_part
+from .record import record
 from .replies import Button, Renderer, Reply
 from .scope import Scope
 from .snapshot import SnapshotError, engine_from_data, engine_to_data
@@ -72,7 +72,7 @@ def default_intents_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "intents"
 
 
-@dataclass(frozen=True)
+@record
 class Engine:
     """A loaded catalogue with its matcher and renderer."""
 
@@ -127,7 +127,15 @@ class Engine:
                 return engine
         from .loader import load_catalogue  # YAML is parsed only when the cache misses
 
-        engine = cls.from_catalogue(load_catalogue(directory), settings)
+        # Building creates many long-lived objects and little garbage: the collector, paused,
+        # is spared rescanning them (~8% of a cold `dnws-bot ask`).
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            engine = cls.from_catalogue(load_catalogue(directory), settings)
+        finally:
+            if enabled:
+                gc.enable()
         if cache is not None:
             cache.write(engine_to_data(engine.catalogue, engine.matcher))
         return engine

@@ -1,4 +1,4 @@
-"""The catalogue model: every kind of content the engine serves, as frozen dataclasses.
+"""The catalogue model: every kind of content the engine serves, as frozen records.
 
 `loader.py` builds a `Catalogue` from intents/*.yaml (checking everything first) and `snapshot.py`
 rebuilds one from the compiled cache; adapters only ever read it.
@@ -7,15 +7,15 @@ rebuilds one from the compiled cache; adapters only ever read it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from .language import Lang
 from .normalize import normalize, normalize_content
+from .record import field, record
 
 
-@dataclass(frozen=True)
+@record
 class Problem:
     """One thing wrong with the catalogue, located for the curator."""
 
@@ -41,7 +41,7 @@ class CatalogueError(Exception):
         super().__init__(f"{len(problems)} problem(s) in the intent catalogue")
 
 
-@dataclass(frozen=True)
+@record
 class Text:
     """The same short text in both languages."""
 
@@ -52,7 +52,7 @@ class Text:
         return self.ja if lang == "ja" else self.en
 
 
-@dataclass(frozen=True)
+@record
 class Intent:
     """One curated question-and-answer, the unit the matcher picks."""
 
@@ -70,7 +70,7 @@ class Intent:
     followups: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record
 class Category:
     """A group of intents shown together under /topics (one intent file)."""
 
@@ -80,7 +80,7 @@ class Category:
     order: int = 0
 
 
-@dataclass(frozen=True)
+@record
 class Aliases:
     """Surface forms of concepts, question words and filler phrases (see docs/intent-format)."""
 
@@ -90,7 +90,7 @@ class Aliases:
     followups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record
 class Topic:
     """A subject people ask next to the article that it does not cover (not_covered.yaml).
 
@@ -106,7 +106,7 @@ class Topic:
     line: int = 0
 
 
-@dataclass(frozen=True)
+@record
 class Article:
     """The source article, cited under every answer."""
 
@@ -116,7 +116,7 @@ class Article:
     title: Text
 
 
-@dataclass(frozen=True)
+@record
 class QuizQuestion:
     """One multiple-choice question about an intent (a Telegram quiz poll)."""
 
@@ -132,7 +132,7 @@ class QuizQuestion:
         return self.intent.split(".", 1)[0]
 
 
-@dataclass(frozen=True)
+@record
 class Term:
     """A glossary term: its names, the forms that find it, a one-line definition."""
 
@@ -143,7 +143,7 @@ class Term:
     intent: str | None
 
 
-@dataclass(frozen=True)
+@record
 class MapEntry:
     """One line of the article map: an intent and the intents that detail it."""
 
@@ -154,7 +154,7 @@ class MapEntry:
     items: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class StudyContent:
     """Quiz questions, glossary terms and the article map."""
 
@@ -181,7 +181,7 @@ class StudyContent:
         return [t for t, forms in self._forms if any(len(f) > 2 and f in haystack for f in forms)]
 
 
-@dataclass(frozen=True)
+@record
 class Catalogue:
     """Everything the engine knows, immutable once loaded."""
 

@@ -12,13 +12,13 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from .normalize import normalize_content
+from .record import record
 
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
 _ELONGATED = re.compile(r"([a-z])\1{2,}")
@@ -49,8 +49,10 @@ def katakana_runs(text: str) -> list[str]:
     return _KATAKANA_RUN.findall(unicodedata.normalize("NFKC", text))
 
 
-def _is_latin(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
+def _is_latin_phrase(key: str) -> bool:
+    """Only ASCII letters, digits and spaces."""
+    letters = key.replace(" ", "")
+    return key.isascii() and (letters.isalnum() or not letters)
 
 
 def latin_words(text: str) -> list[tuple[int, int]]:
@@ -58,7 +60,7 @@ def latin_words(text: str) -> list[tuple[int, int]]:
     return [match.span() for match in _LATIN_WORD.finditer(text)]
 
 
-@dataclass(frozen=True)
+@record
 class Found:
     """A concept located in a text: which concept, and which characters it covered."""
 
@@ -84,7 +86,7 @@ class ConceptIndex:
                 key = normalize_content(form)
                 if not key:
                     continue
-                if all(_is_latin(ch) or ch == " " for ch in key):
+                if _is_latin_phrase(key):
                     self._latin.setdefault(tuple(key.split()), concept)
                 else:
                     self._other.setdefault(key, concept)

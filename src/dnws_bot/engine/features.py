@@ -9,12 +9,12 @@ the catalogue must know for a question to be in scope (see matching.py).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from .catalogue import Aliases
 from .concepts import ConceptIndex, katakana_runs, latin_words
 from .language import LANGS, Lang, detect_language
 from .normalize import MAX_QUESTION_CHARS, normalize, normalize_content
+from .record import record
 
 # Concepts that name a position in a list (ordinals.py reads them; scoring does not).
 POSITION_CONCEPTS = frozenset(
@@ -64,7 +64,7 @@ def coverage_units(text: str, stopwords: frozenset[str]) -> list[str]:
     return units
 
 
-@dataclass(frozen=True)
+@record
 class Analysed:
     """A normalised text split into what the scorers need."""
 
@@ -82,7 +82,7 @@ class Analysed:
         return (self.concepts - POSITION_CONCEPTS) | {f"?{q}" for q in self.question_words}
 
 
-@dataclass(frozen=True)
+@record
 class Question:
     """One incoming question, normalised and analysed once and passed along from there."""
 

@@ -17,7 +17,6 @@ Why this shape (measured in bench/ and bench/tune.py, numbers in the README):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
@@ -29,6 +28,7 @@ from .features import Analysed, Analyser, Question, coverage_units
 from .language import Lang
 from .normalize import MAX_QUESTION_CHARS
 from .reading import Readings
+from .record import record
 from .tables import MatchSettings, Tables, build_tables, nb_features
 from .vocabulary import build_analyser, build_readings, paraphrase_readings
 
@@ -39,13 +39,13 @@ Status = Literal["answer", "suggest", "none"]
 Reason = Literal["not_covered", "no_followup"]
 
 
-@dataclass(frozen=True)
+@record
 class Candidate:
     intent_id: str
     score: float
 
 
-@dataclass(frozen=True)
+@record
 class MatchResult:
     """The matcher's verdict: answer, suggest (did you mean) or none, with the top candidates."""
 

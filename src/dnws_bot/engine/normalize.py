@@ -44,16 +44,23 @@ _NOT_WORD = re.compile(r"[^\w'\-]|_")
 # A hyphen or apostrophe joins words ("second-strike", "india's"); elsewhere it is noise.
 _LOOSE_JOINERS = re.compile(r"(?<![a-z0-9])['-]|['-](?![a-z0-9])")
 _POSSESSIVE = re.compile(r"'s\b")
-_SPACES = re.compile(r"\s+")
 
 
 def normalize(text: str) -> str:
     """Return the comparison form of `text`: NFKC, casefolded, kana-folded, no punctuation."""
     text = unicodedata.normalize("NFKC", text[: MAX_QUESTION_CHARS * 2])
-    text = _INVISIBLE.sub("", text.translate(_EXTRA_FOLDS).casefold()).translate(_KANA_FOLD)
-    text = _LOOSE_JOINERS.sub(" ", _NOT_WORD.sub(" ", text))
-    text = _POSSESSIVE.sub("", text).replace("'", "").replace("-", " ")
-    return _SPACES.sub(" ", text).strip()[:MAX_QUESTION_CHARS]
+    # str.translate looks every character up in a dict: ASCII text (half of what a build
+    # normalises) is spared it, since the folds change no ASCII character but "~".
+    if text.isascii():
+        text = _INVISIBLE.sub("", text.replace("~", " ").casefold())
+    else:
+        text = _INVISIBLE.sub("", text.translate(_EXTRA_FOLDS).casefold()).translate(_KANA_FOLD)
+    text = _NOT_WORD.sub(" ", text)
+    if "'" in text or "-" in text:  # the only characters the joiner rules touch
+        text = _LOOSE_JOINERS.sub(" ", text)
+        text = _POSSESSIVE.sub("", text).replace("'", "").replace("-", " ")
+    # Only spaces are left between words (_NOT_WORD), so split/join collapses and strips them.
+    return " ".join(text.split())[:MAX_QUESTION_CHARS]
 
 
 @cache

@@ -22,11 +22,12 @@ import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from .normalize import normalize, normalize_content
+from .record import record
 
 # Compiled on first use: only building and the analyser's path test for kanji, never a cache hit.
 _KANJI = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]"
@@ -35,11 +36,16 @@ MAX_ALTERNATIVES = 4  # readings tried per word (best reading first, then dictio
 MAX_WINDOW = 3  # words joined into one candidate compound (比較|化 → ひかくか → 非核化)
 
 
+@cache
+def _kanji() -> re.Pattern[str]:
+    return re.compile(_KANJI)
+
+
 def has_kanji(text: str) -> bool:
-    return re.search(_KANJI, text) is not None
+    return _kanji().search(text) is not None
 
 
-@dataclass(frozen=True)
+@record
 class Word:
     """One analysed word: as typed, and its readings in comparison form (hiragana)."""
 
@@ -109,7 +115,7 @@ def reading(text: str) -> str:
     return "".join(word.readings[0] for word in words(text))
 
 
-@dataclass(frozen=True)
+@record
 class Readings:
     """What the catalogue's kanji sound like (built once, cached as data).
 

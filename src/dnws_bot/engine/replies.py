@@ -8,20 +8,20 @@ what a user would see without any network. Every string from the catalogue is tr
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, replace
 from typing import Literal
 
 from .catalogue import Catalogue, Intent, Text
 from .html_subset import escape, to_plain_text
 from .language import LANGS, Lang, LangMode
 from .matching import MatchResult, Reason, Status
+from .record import record, replace
 
 ReplyKind = Literal["answer", "suggest", "none", "empty"]
 # Categories answered in a line of conversation, without title or article citation.
 SMALLTALK = "smalltalk"
 
 
-@dataclass(frozen=True)
+@record
 class Button:
     """A button under a reply: opens an intent, or lists a category's intents."""
 
@@ -30,7 +30,7 @@ class Button:
     category_id: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Reply:
     """What the user sees, independent of the channel that shows it."""
 

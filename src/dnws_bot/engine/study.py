@@ -5,11 +5,11 @@ The map is drawn here once; the console, Telegram's /map and `dnws-bot map` only
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .catalogue import Catalogue, QuizQuestion
 from .language import Lang
+from .record import record
 
 if TYPE_CHECKING:
     import random
@@ -26,7 +26,7 @@ def pick_question(
     return rng.choice(pool), True
 
 
-@dataclass(frozen=True)
+@record
 class MapLine:
     """One line of the article map: "3. Obstacles", or "   ├ Sanctions" under it."""
 

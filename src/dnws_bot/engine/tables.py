@@ -4,17 +4,17 @@ settings it is learnt and scored with."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from . import vectors
 from .catalogue import Catalogue
 from .features import Analysed, Analyser, coverage_units
 from .language import LANGS
 from .normalize import normalize_content
+from .record import record
 from .vectors import Postings
 
 
-@dataclass(frozen=True)
+@record
 class MatchSettings:
     """Weights and thresholds; tuned on tests/data/tune.yaml, reported on eval.yaml."""
 
@@ -41,7 +41,7 @@ class MatchSettings:
     repair_top: int = 6  # a repaired question may only confirm one of the first pass's best
 
 
-@dataclass(frozen=True)
+@record
 class Tables:
     """Everything the matcher learnt from a catalogue: plain data, cached as JSON (snapshot.py)."""
 

@@ -18,22 +18,33 @@ class Postings:
 
     Kept packed (base64 of the int32 indices then the float64 weights, one string per feature,
     in this machine's byte order) and unpacked only for the features a question has: a restored
-    cache parses a few thousand strings instead of tens of thousands of tiny lists.
+    cache parses a few thousand strings instead of tens of thousands of tiny lists. Postings
+    built in this process stay unpacked until a cache entry is written (a cold `ask` never packs).
     """
 
     def __init__(self, packed: Mapping[str, str]) -> None:
-        self.packed = packed
+        self._packed: Mapping[str, str] | None = packed
         self._unpacked: dict[str, list[tuple[int, float]]] = {}  # at most one per feature
 
     @classmethod
     def of(cls, pairs: Mapping[str, list[tuple[int, float]]]) -> Postings:
-        return cls({key: _pack(items) for key, items in pairs.items()})
+        """Postings built in this process: kept as pairs, packed only for a cache entry."""
+        built = cls({})
+        built._packed, built._unpacked = None, dict(pairs)
+        return built
+
+    @property
+    def packed(self) -> Mapping[str, str]:
+        if self._packed is None:
+            self._packed = {key: _pack(items) for key, items in self._unpacked.items()}
+            self._unpacked = {}  # from now on unpacked per feature, as in a restored engine
+        return self._packed
 
     def get(self, feature: str) -> list[tuple[int, float]] | None:
         found = self._unpacked.get(feature)
-        if found is not None:
+        if found is not None or self._packed is None:  # built here: every feature is unpacked
             return found
-        packed = self.packed.get(feature)
+        packed = self._packed.get(feature)
         if packed is None:
             return None
         raw = base64.b64decode(packed)

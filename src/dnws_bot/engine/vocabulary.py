@@ -3,6 +3,9 @@ fillers, and the Latin and katakana words a slip correction must never "correct"
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
 from . import reading
 from .catalogue import Catalogue
 from .concepts import ConceptIndex, katakana_runs, latin_words
@@ -23,6 +26,13 @@ def _vocabulary(catalogue: Catalogue) -> set[str]:
     return words
 
 
+@lru_cache(maxsize=1)
+def _memo(directory: Path, version: str) -> reading.Memo:
+    """The readings memo, read once per build (both readings tables use it). The catalogue's
+    version hashes the memo file too, so an edited memo is read again."""
+    return reading.load_memo(directory)
+
+
 def japanese_texts(catalogue: Catalogue) -> list[str]:
     """The catalogue's Japanese wording whose words a question may mistype."""
     return [p for intent in catalogue.intents for p in intent.paraphrases["ja"]]
@@ -32,7 +42,7 @@ def build_readings(catalogue: Catalogue, reading_layer: bool = True) -> Readings
     """Readings of the catalogue's kanji (imports the Japanese analyser: build time only)."""
     if not reading_layer:
         return reading.EMPTY
-    memo = reading.load_memo(catalogue.directory)
+    memo = _memo(catalogue.directory, catalogue.version)
     return reading.build_readings(
         concept_groups(catalogue.aliases), japanese_texts(catalogue), memo
     )
@@ -40,7 +50,7 @@ def build_readings(catalogue: Catalogue, reading_layer: bool = True) -> Readings
 
 def paraphrase_readings(catalogue: Catalogue) -> dict[str, str]:
     """Each Japanese paraphrase with kanji, read (from the memo; no analyser when it is whole)."""
-    memo = reading.load_memo(catalogue.directory)
+    memo = _memo(catalogue.directory, catalogue.version)
     return {
         text: normalize_content(reading.read_text(text, memo))
         for text in japanese_texts(catalogue)

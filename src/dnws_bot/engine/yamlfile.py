@@ -29,6 +29,7 @@ def line_of(value: Any, default: int) -> int:
 
 # libyaml's C parser when present (10x faster); the constructor stays the safe Python one.
 _SafeBase: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 class _StrictLoader(_SafeBase):  # type: ignore[misc]
@@ -38,6 +39,13 @@ class _StrictLoader(_SafeBase):  # type: ignore[misc]
         super().__init__(stream)
         self.file = file
         self.problems = problems
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        # Most of a content file is plain text: a string scalar is its value (what the safe
+        # constructor returns for it), without the constructor's lookups.
+        if node.tag == _STR_TAG and node.__class__ is yaml.ScalarNode:
+            return node.value
+        return super().construct_object(node, deep)
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> LineDict:

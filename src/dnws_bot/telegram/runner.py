@@ -12,7 +12,6 @@ import logging
 import secrets
 import signal
 import tracemalloc
-from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,6 +19,7 @@ from telegram.error import InvalidToken, NetworkError
 from tornado.httpserver import HTTPServer
 
 from ..engine import Engine, reading
+from ..engine.record import replace
 from ..heartbeat import touch_heartbeat
 from ..logging_setup import configure_logging, install_redaction, redact
 from ..settings import Settings, SettingsError
