@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from dnws_bot.engine import Engine
 from dnws_bot.engine.evaluation import load_cases
 from dnws_bot.engine.matching import Candidate, Matcher
 from dnws_bot.engine.normalize import normalize
+from dnws_bot.engine.record import replace
 from engine_fixtures import EVAL_FILE, load_engine
 
 STATUSES = {"answer", "suggest", "none"}
