@@ -94,6 +94,7 @@ class ConceptIndex:
         """Lookup helpers computed from the forms (cheap; not part of the cached data)."""
         self.swaps = True  # correct short acronyms by a swap of neighbours
         self._max_words = max((len(k) for k in self._latin), default=1)
+        self._first_words = frozenset(k[0] for k in self._latin)  # most words start no form
         # Lengths of the forms that start with each character, longest first: most positions
         # in a question start no form at all, and the rest try only a few lengths.
         lengths: dict[str, set[int]] = defaultdict(set)
@@ -238,6 +239,8 @@ class ConceptIndex:
     def _match_words(
         self, all_tokens: list[str], words: list[tuple[int, int]], index: int
     ) -> Found | None:
+        if all_tokens[index] not in self._first_words:
+            return None
         tokens = all_tokens[index : index + self._max_words]
         # Words must be consecutive (joined by one space) to form a multi-word alias.
         run = 1

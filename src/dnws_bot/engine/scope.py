@@ -74,12 +74,26 @@ class Scope:
             else:
                 self._odd.append(form)
         self._lengths = {ch: sorted(sizes) for ch, sizes in lengths.items()}
+        # The first topic each form marks on its own; the topics whose combos use each form
+        # (a topic with an empty combo is a candidate for every question, as in `hit`).
+        self._first: dict[str, int] = {}
+        self._in_combos: dict[str, set[int]] = defaultdict(set)
+        self._always: set[int] = set()
+        for index, (own, combos) in enumerate(self._tests):
+            for form in own:
+                self._first.setdefault(form, index)
+            for combo in combos:
+                if not combo:
+                    self._always.add(index)
+                for group in combo:
+                    for form in group:
+                        self._in_combos[form].add(index)
 
     def _present(self, norm: str) -> set[str]:
         """Every form (of any topic or combo) the normalised question contains."""
         unspaced = norm.replace(" ", "")
         found = {form for form in self._odd if _contains(norm, unspaced, form)}
-        for start, ch in enumerate(unspaced):
+        for start, ch in enumerate(() if unspaced.isascii() else unspaced):
             for size in self._lengths.get(ch, ()):
                 found.update(self._japanese.get(unspaced[start : start + size], ()))
         words = set(_WORD_RUN.findall(norm))
@@ -94,14 +108,14 @@ class Scope:
         if not norm:
             return None
         found = self._present(norm)
-        if not found:
-            return None
-        for topic, (forms, combos) in zip(self.topics, self._tests, strict=True):
-            if not found.isdisjoint(forms) or any(
-                all(not found.isdisjoint(group) for group in combo) for combo in combos
-            ):
-                return topic
-        return None
+        # The first topic a form marks alone, unless an earlier topic's combo is complete.
+        first = min((self._first[f] for f in found if f in self._first), default=len(self.topics))
+        earlier = {i for f in found for i in self._in_combos.get(f, ()) if i < first}
+        for index in sorted(earlier | {i for i in self._always if i < first}):
+            combos = self._tests[index][1]
+            if any(all(not found.isdisjoint(group) for group in combo) for combo in combos):
+                return self.topics[index]
+        return self.topics[first] if first < len(self.topics) else None
 
     @staticmethod
     def hit(topic: Topic, norm: str, unspaced: str | None = None) -> str | None:

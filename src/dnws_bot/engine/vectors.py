@@ -98,13 +98,14 @@ def cosine(
     """Cosine between the question's idf-weighted items and each intent's weighted profile."""
     dot: dict[int, float] = defaultdict(float)
     query_norm = 0.0
+    unpacked, unpack = index._unpacked, index.__getitem__  # the hot path: one lookup per item
     for item in items:
         weight = weights.get(item)
         if weight is None:
             query_norm += 9.0  # an unknown item dilutes the question like a rare known one
             continue
         query_norm += weight * weight
-        for intent, value in index[item]:
+        for intent, value in unpacked.get(item) or unpack(item):
             dot[intent] += weight * value
     if not dot:
         return {}
@@ -150,16 +151,18 @@ def naive_bayes_posterior(
     """Posterior over intents (uniform prior) for weighted features, flattened by `temperature`."""
     loglik = [0.0] * len(defaults)
     seen_weight = 0.0
+    unpacked, unpack = deltas._unpacked, deltas.get  # the hot path: one lookup per feature
     for feature, weight in features:
-        found = deltas.get(feature)
+        found = unpacked.get(feature) or unpack(feature)
         if found is None:
             continue  # unseen features carry no evidence for any intent
         seen_weight += weight
         for index, delta in found:
             loglik[index] += weight * delta
-    for index, default in enumerate(defaults):
-        loglik[index] += seen_weight * default
+    loglik = [
+        value + seen_weight * default for value, default in zip(loglik, defaults, strict=True)
+    ]
     top = max(loglik)
     exps = [math.exp((value - top) / temperature) for value in loglik]
     total = sum(exps)
-    return {index: value / total for index, value in enumerate(exps)}
+    return dict(enumerate(value / total for value in exps))
