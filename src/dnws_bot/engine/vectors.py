@@ -11,6 +11,9 @@ import math
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TypeAlias
+
+Row: TypeAlias = "tuple[array[int], array[float]]"  # a feature's intent indices and weights
 
 
 class Postings:
@@ -25,13 +28,13 @@ class Postings:
 
     def __init__(self, packed: Mapping[str, str]) -> None:
         self.packed = packed
-        self._unpacked: dict[str, tuple[array[int], array[float]]] = {}  # at most one each
+        self._unpacked: dict[str, Row] = {}  # at most one each
 
     @classmethod
     def of(cls, pairs: Mapping[str, list[tuple[int, float]]]) -> Postings:
         return cls({key: _pack(items) for key, items in pairs.items()})
 
-    def row(self, feature: str) -> tuple[array[int], array[float]] | None:
+    def row(self, feature: str) -> Row | None:
         """A feature's intent indices and weights, in step (None for an unknown feature)."""
         found = self._unpacked.get(feature)
         if found is not None:
@@ -58,7 +61,69 @@ class Postings:
         return found
 
 
-def _missing(feature: str) -> tuple[array[int], array[float]]:
+class GramScorer:
+    """Gram cosine and naive Bayes posterior in one pass: each of a question's grams has its idf
+    weight, postings and naive Bayes deltas looked up once (memoised for the grams the tables
+    know). The same sums in the same order as `cosine(grams, …)` and
+    `naive_bayes_posterior(tables.nb_features(…), …)`, so the same floats; a test checks."""
+
+    def __init__(
+        self,
+        idf: dict[str, float],
+        postings: Postings,
+        norms: Sequence[float],
+        deltas: Postings,
+        defaults: Sequence[float],
+        gram_weight: float,
+    ) -> None:
+        self.idf, self.postings, self.norms = idf, postings, norms
+        self.deltas, self.defaults, self.gram_weight = deltas, defaults, gram_weight
+        self._grams: dict[str, tuple[float | None, Row | None, Row | None]] = {}
+
+    def _lookup(self, gram: str) -> tuple[float | None, Row | None, Row | None]:
+        found = self._grams.get(gram)
+        if found is None:
+            found = (self.idf.get(gram), self.postings.row(gram), self.deltas.row(f"g:{gram}"))
+            if found != (None, None, None):  # user input never fills the memo
+                self._grams[gram] = found
+        return found
+
+    def score(
+        self, features: frozenset[str], grams: frozenset[str], temperature: float
+    ) -> tuple[dict[int, float], dict[int, float]]:
+        """(gram cosine per intent touched, posterior per intent) for a question's concept
+        features ("c:" in naive Bayes, weight 1) and grams ("g:", weight `gram_weight`)."""
+        loglik = [0.0] * len(self.defaults)
+        seen_weight = 0.0
+        for feature in features:
+            found = self.deltas.row(f"c:{feature}")
+            if found is None:
+                continue  # unseen features carry no evidence for any intent
+            seen_weight += 1.0
+            for index, delta in zip(*found, strict=True):
+                loglik[index] += 1.0 * delta
+        dot: dict[int, float] = defaultdict(float)
+        query_norm, gram_weight = 0.0, self.gram_weight
+        for gram in grams:
+            weight, row, deltas = self._lookup(gram)
+            if weight is None:
+                query_norm += 9.0  # as in cosine
+            else:
+                query_norm += weight * weight
+                for intent, value in zip(*(row or _missing(gram)), strict=True):
+                    dot[intent] += weight * value
+            if deltas is not None:
+                seen_weight += gram_weight
+                for index, delta in zip(*deltas, strict=True):
+                    loglik[index] += gram_weight * delta
+        cosines: dict[int, float] = {}
+        if dot:
+            query_norm = math.sqrt(query_norm)
+            cosines = {i: value / (query_norm * self.norms[i]) for i, value in dot.items()}
+        return cosines, _posterior(loglik, seen_weight, self.defaults, temperature)
+
+
+def _missing(feature: str) -> Row:
     raise KeyError(feature)  # a weighted item always has postings: the tables are corrupt
 
 
@@ -171,6 +236,12 @@ def naive_bayes_posterior(
         seen_weight += weight
         for index, delta in zip(*found, strict=True):
             loglik[index] += weight * delta
+    return _posterior(loglik, seen_weight, defaults, temperature)
+
+
+def _posterior(
+    loglik: list[float], seen_weight: float, defaults: Sequence[float], temperature: float
+) -> dict[int, float]:
     loglik = [
         value + seen_weight * default for value, default in zip(loglik, defaults, strict=True)
     ]
