@@ -269,3 +269,27 @@ def test_sibling_rule_needs_a_telling_concept(engine: Engine) -> None:
     endurance = [sanctions[0], Candidate("requirements.sanctions_endurance", 0.4)]
     assert pick(frozenset({"north_korea", "endure"}), endurance) is None  # one telling each
     assert pick(frozenset({"sanctions", "endure"}), endurance) == endurance[1]
+
+
+def test_one_pass_gram_scoring_equals_cosine_and_naive_bayes(
+    engine: Engine, eval_questions: list[str]
+) -> None:
+    """The fused gram scorer gives exactly the floats of gram cosine and naive Bayes over
+    nb_features (the form the tables were trained on), for every eval question."""
+    from dnws_bot.engine import vectors
+    from dnws_bot.engine.tables import nb_features
+
+    matcher, t = engine.matcher, engine.matcher.tables
+    s = matcher.settings
+    scorer = vectors.GramScorer(
+        t.gram_idf, t.gram_postings, t.gram_norms, t.nb_deltas, t.nb_defaults, s.nb_gram_weight
+    )
+    for question in eval_questions:
+        a = matcher.question(question).analysed
+        expected = (
+            vectors.cosine(a.grams, t.gram_postings, t.gram_idf, t.gram_norms),
+            vectors.naive_bayes_posterior(
+                nb_features(a, s.nb_gram_weight), t.nb_defaults, t.nb_deltas, s.nb_temperature
+            ),
+        )
+        assert scorer.score(a.features, a.grams, s.nb_temperature) == expected, question

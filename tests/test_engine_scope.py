@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dnws_bot.engine import Engine
+from dnws_bot.engine import Engine, normalize
 from dnws_bot.engine.loader_support import NOT_COVERED_FILE
 from engine_fixtures import (
     CONTRACT_TYPES,
@@ -96,6 +96,31 @@ def test_no_catalogue_paraphrase_is_caught_as_not_covered(engine: Engine) -> Non
         if engine.match(p).reason == "not_covered"
     ]
     assert caught == []
+
+
+def test_focus_agrees_with_testing_each_topic_in_turn(engine: Engine) -> None:
+    """The indexed focus finds the same topic as testing every topic's forms and combos in order."""
+    scope = engine.scope
+    forms = sorted({f for t in scope.topics for f in t.forms})
+    combos = [" ".join(g[0] for g in c) for t in scope.topics for c in t.combos]
+    texts = [
+        "北朝鮮のICBMの射程は?",
+        "how many warheads does pakistan have",
+        "is the korean war over",
+        "ICBMとは",
+        "xrange of icbms",
+        "max range of nk missiles",
+    ]
+    texts += [f"x{form}y" for form in forms] + [f"{form}の話" for form in forms] + combos
+    texts += [f"what about {a} and {b}" for a, b in zip(forms, reversed(forms), strict=True)]
+
+    def in_turn(norm: str) -> str | None:
+        hits = (t.id for t in scope.topics if norm and scope.hit(t, norm) is not None)
+        return next(hits, None)
+
+    found = [(text, getattr(scope.focus(normalize(text)), "id", None)) for text in texts]
+    assert found == [(text, in_turn(normalize(text))) for text in texts]
+    assert sum(topic is not None for _, topic in found) > len(forms)
 
 
 def test_not_covered_nearest_must_exist(tmp_path: Path) -> None:

@@ -39,6 +39,7 @@ _INFLECTIONS = (
     ("ly", ""),
     ("al", ""),
 )
+MAX_MEMO = 4096  # unknown words whose correction is remembered
 MIN_KANA_SLIP = 4  # a typed katakana word this long may be corrected (ロシシア → ロシア)
 # Katakana that look alike (ソ/ン, ツ/シ): a 3-character name may differ from a known one only so.
 _LOOKALIKE = str.maketrans("そつ", "んし")
@@ -95,7 +96,12 @@ class ConceptIndex:
     def _derive(self, known_words: frozenset[str]) -> None:
         """Lookup helpers computed from the forms (cheap; not part of the cached data)."""
         self.swaps = True  # correct short acronyms by a swap of neighbours
-        self._max_words = max((len(k) for k in self._latin), default=1)
+        # The phrase lengths (in words) starting with each word, longest first: most words
+        # start no phrase, and the rest try only the lengths that exist.
+        sizes: dict[str, set[int]] = defaultdict(set)
+        for phrase in self._latin:
+            sizes[phrase[0]].add(len(phrase))
+        self._word_sizes = {word: sorted(n, reverse=True) for word, n in sizes.items()}
         # Lengths of the forms that start with each character, longest first: most positions
         # in a question start no form at all, and the rest try only a few lengths.
         lengths: dict[str, set[int]] = defaultdict(set)
@@ -122,6 +128,7 @@ class ConceptIndex:
         self._kana_targets = sorted(kana)
         self._alias_words = frozenset(w for k in self._latin for w in k if w.isalpha())
         self._known = known_words | {w for k in self._latin for w in k}
+        self._corrections: dict[tuple[str, bool], str | None] = {}  # memo of _correct
 
     def to_data(self) -> dict[str, Any]:
         """The index as JSON-ready data (for the compiled cache)."""
@@ -182,6 +189,16 @@ class ConceptIndex:
         return None
 
     def _correct(self, word: str) -> str | None:
+        """`_corrected`, memoised per word (bounded: user input fills it)."""
+        key = (word, self.swaps)
+        if key in self._corrections:
+            return self._corrections[key]
+        if len(self._corrections) >= MAX_MEMO:
+            self._corrections.clear()
+        found = self._corrections[key] = self._corrected(word)
+        return found
+
+    def _corrected(self, word: str) -> str | None:
         """The alias word an unknown word inflects, else the nearest alias word for an unknown
         word of 5+ letters (3-4 letters: two neighbours swapped only, "icmb" → "icbm"), or None."""
         if word in self._known or word.isdigit():
@@ -216,7 +233,11 @@ class ConceptIndex:
         found: list[Found] = []
         words = latin_words(text)
         # Each word is spell-corrected once, so "extended deterrance" still forms one phrase.
-        tokens = [self._correct(text[s:e]) or text[s:e] for s, e in words]
+        known = self._known
+        tokens = [
+            word if word in known else self._correct(word) or word
+            for word in (text[s:e] for s, e in words)
+        ]
         word_at = {start: i for i, (start, _) in enumerate(words)}
         pos = 0
         while pos < len(text):
@@ -240,12 +261,17 @@ class ConceptIndex:
     def _match_words(
         self, all_tokens: list[str], words: list[tuple[int, int]], index: int
     ) -> Found | None:
-        tokens = all_tokens[index : index + self._max_words]
+        sizes = self._word_sizes.get(all_tokens[index])
+        if sizes is None:
+            return None
+        tokens = all_tokens[index : index + sizes[0]]
         # Words must be consecutive (joined by one space) to form a multi-word alias.
         run = 1
         while run < len(tokens) and words[index + run][0] == words[index + run - 1][1] + 1:
             run += 1
-        for size in range(run, 0, -1):
+        for size in sizes:
+            if size > run:
+                continue
             concept = self._latin.get(tuple(tokens[:size]))
             if concept is not None:
                 return Found(concept, words[index][0], words[index + size - 1][1])

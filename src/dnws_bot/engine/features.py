@@ -9,6 +9,7 @@ the catalogue must know for a question to be in scope (see matching.py).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .catalogue import Aliases
 from .concepts import ConceptIndex, katakana_runs, latin_words
@@ -39,13 +40,18 @@ def grams(text: str, stopwords: frozenset[str]) -> set[str]:
         word = text[start:end]
         if word in stopwords:
             continue
-        found.add(word)
-        padded = f"<{word}>"
-        found.update(padded[i : i + 3] for i in range(len(padded) - 2))
+        found.update(_word_grams(word))
     for run in _JAPANESE_RUN.findall(text):
         found.update(run[i : i + 2] for i in range(len(run) - 1))
         found.update(ch for ch in run if ch >= _KANJI_FLOOR)  # kanji carry meaning alone
     return found
+
+
+@lru_cache(maxsize=4096)
+def _word_grams(word: str) -> tuple[str, ...]:
+    """A Latin word and its trigrams with edge marks ("<np", "npt", "pt>"), in that order."""
+    padded = f"<{word}>"
+    return (word, *(padded[i : i + 3] for i in range(len(padded) - 2)))
 
 
 def coverage_units(text: str, stopwords: frozenset[str]) -> list[str]:

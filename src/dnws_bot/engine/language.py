@@ -6,9 +6,8 @@ Japanese reader asking "DNWSの条件は?" wants Japanese back even though most 
 
 from __future__ import annotations
 
+import re
 from typing import Literal, get_args
-
-from .normalize import is_japanese_char
 
 Lang = Literal["ja", "en"]
 LANGS: tuple[Lang, ...] = get_args(Lang)
@@ -19,10 +18,15 @@ LangChoice = Literal["ja", "en", "both", "auto"]
 ANSWER_MODES: tuple[LangMode, ...] = get_args(LangMode)
 LANG_MODES: tuple[LangChoice, ...] = get_args(LangChoice)
 
+# The characters normalize.is_japanese_char accepts, as one class: one C-level scan per question.
+_JAPANESE_CHAR = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\u3005]"
+)
+
 
 def detect_language(text: str) -> Lang:
     """Return "ja" when the text holds any Japanese script, else "en"."""
-    return "ja" if any(is_japanese_char(ch) for ch in text) else "en"
+    return "ja" if _JAPANESE_CHAR.search(text) else "en"
 
 
 def as_mode(value: str | None) -> LangMode | None:

@@ -29,7 +29,7 @@ from .language import Lang
 from .normalize import MAX_QUESTION_CHARS
 from .reading import Readings
 from .record import record
-from .tables import MatchSettings, Tables, build_tables, nb_features
+from .tables import MatchSettings, Tables, build_tables
 from .vocabulary import build_analyser, build_readings, paraphrase_readings
 
 __all__ = ["Candidate", "MatchResult", "MatchSettings", "Matcher", "Status", "Tables"]
@@ -105,6 +105,19 @@ class Matcher:
         return len(kanji) == 1 and kanji[0] in self._known_kanji
 
     @cached_property
+    def _grams(self) -> vectors.GramScorer:
+        """Gram cosine and naive Bayes in one pass (as tables.nb_features weighs them)."""
+        t = self.tables
+        return vectors.GramScorer(
+            t.gram_idf,
+            t.gram_postings,
+            t.gram_norms,
+            t.nb_deltas,
+            t.nb_defaults,
+            self.settings.nb_gram_weight,
+        )
+
+    @cached_property
     def _known_kanji(self) -> frozenset[str]:
         return frozenset(ch for unit in self.tables.known_units for ch in unit if ch >= "\u3400")
 
@@ -142,13 +155,9 @@ class Matcher:
         concepts = vectors.cosine(
             analysed.features, t.concept_postings, t.concept_idf, t.concept_norms
         )
-        grams = vectors.cosine(analysed.grams, t.gram_postings, t.gram_idf, t.gram_norms)
+        grams, posterior = self._grams.score(analysed.features, analysed.grams, s.nb_temperature)
         if not concepts and not grams:
             return []
-        features = nb_features(analysed, s.nb_gram_weight)
-        posterior = vectors.naive_bayes_posterior(
-            features, t.nb_defaults, t.nb_deltas, s.nb_temperature
-        )
         ranked = sorted(posterior, key=posterior.__getitem__, reverse=True)[: s.rerank_top]
         coverage = self._coverage(analysed) ** s.coverage_power
         results = [
