@@ -81,6 +81,8 @@ def test_one_everyday_word_shared_with_the_article_is_not_enough(
         ("what are the four requirements", "requirements.overview"),
         ("三層戦略の中身", "strategy.three_layers"),
         ("北朝鮮の目標は?", "strategy.goals"),
+        ("結論をサクッと教えて", "conclusion.summary"),
+        ("thanks, that was really useful", "smalltalk.thanks"),
     ],
 )
 def test_everyday_words_the_catalogue_fully_knows_are_answered(

@@ -18,7 +18,7 @@ Why this shape (measured in bench/ and bench/tune.py, numbers in the README):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -200,7 +200,7 @@ class Matcher:
         s, top, analysed = self.settings, decided.candidates, asked.analysed
         if decided.status != "suggest" or not analysed.concepts:
             return decided
-        if self._off_topic(analysed, asked.text):
+        if off_topic(analysed, self._coverage(analysed), partial(self._foreign, asked.text)):
             return decided
         close = [c for c in top if top[0].score - c.score < s.margin]
         winner = self._sibling(analysed.concepts, close)
@@ -268,12 +268,12 @@ class Matcher:
             and top[0].score >= s.answer_threshold
             and (top[0].score - second >= s.margin or top[0].score >= s.sure_threshold)
         )
+        foreign = partial(self._foreign, typed)
         if confident and self.catalogue.by_id[top[0].intent_id].category == SMALLTALK:
-            # Small talk is the answer only when nothing else is asked ("thanks, write me a
-            # poem", "こんにちは、明日の天気は?" are not thanks or a greeting).
-            if asks_more(analysed, self._coverage(analysed), lambda: self._foreign(typed)):
+            # Small talk only when nothing else is asked ("thanks, write me a poem": none).
+            if asks_more(analysed, self._coverage(analysed), foreign):
                 return MatchResult("none", lang, top)
-        elif confident and self._off_topic(analysed, typed):
+        elif confident and off_topic(analysed, self._coverage(analysed), foreign):
             unknown = sum(not self._is_known(unit) for unit in analysed.coverage_units)
             confident = (
                 len(analysed.concepts) >= 2
@@ -285,11 +285,9 @@ class Matcher:
         suggestions = tuple(c for c in top if c.score >= s.suggest_threshold * 0.75)
         return MatchResult("suggest", lang, suggestions)
 
-    def _off_topic(self, analysed: Analysed, typed: str) -> bool:
-        return off_topic(analysed, self._coverage(analysed), lambda: self._foreign(typed))
-
     def _foreign(self, typed: str) -> bool:
-        return foreign_katakana(typed, self.analyser.concepts, self._paraphrase_text)
+        concepts, text = self.analyser.concepts, self._paraphrase_text
+        return foreign_katakana(typed, self.analyser.fillers, concepts, text)
 
     @cached_property
     def _paraphrase_text(self) -> str:

@@ -13,7 +13,7 @@ Katakana words are invisible to the coverage units (features.py), so an unknown 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from .concepts import ConceptIndex, katakana_runs
 from .features import Analysed
@@ -63,11 +63,16 @@ def off_topic(analysed: Analysed, coverage: float, foreign: Callable[[], bool]) 
     return coverage < 1.0 or foreign()
 
 
-def foreign_katakana(typed: str, concepts: ConceptIndex, paraphrase_text: str) -> bool:
-    """A katakana word (3+ characters) that names no concept (typos included) and is in no
-    paraphrase: content the catalogue does not know that the coverage units do not see."""
+def foreign_katakana(
+    typed: str, fillers: Sequence[str], concepts: ConceptIndex, paraphrase_text: str
+) -> bool:
+    """A katakana word (3+ characters) that is not part of a filler (サクッと), names no concept
+    (typos included) and is in no paraphrase: content the catalogue does not know that the
+    coverage units do not see."""
     for run in katakana_runs(typed[:MAX_QUESTION_CHARS]):
         norm = normalize(run)
+        if any(norm in filler for filler in fillers):
+            continue
         if concepts.find(norm) or concepts.correct_kana(norm):
             continue
         if norm not in paraphrase_text:
