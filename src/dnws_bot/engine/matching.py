@@ -17,7 +17,7 @@ Why this shape (measured in bench/ and bench/tune.py, numbers in the README):
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -27,6 +27,7 @@ from .catalogue import Catalogue
 from .features import Analysed, Analyser, Question, coverage_units
 from .language import Lang
 from .normalize import MAX_QUESTION_CHARS
+from .offtopic import SMALLTALK, asks_more, foreign_katakana, off_topic
 from .reading import Readings
 from .record import record
 from .tables import MatchSettings, Tables, build_tables
@@ -183,7 +184,7 @@ class Matcher:
         asked = question if isinstance(question, Question) else self.question(question)
         answer_lang, s = lang or asked.lang, self.settings
         ranked = self.ranked(asked.analysed)
-        first = self._decide(asked.analysed, ranked, answer_lang)
+        first = self._decide(asked.analysed, ranked, answer_lang, asked.text)
 
         def allowed(top: int) -> set[str]:
             return {c.intent_id for c in ranked[:top]}
@@ -191,22 +192,24 @@ class Matcher:
         if first.status == "answer":
             return first
         if not self._needs_reading(asked.analysed):
-            return self._siblings(asked.analysed, first)
+            return self._siblings(asked, first)
         text = asked.text[:MAX_QUESTION_CHARS]  # bounds the analyser's work, like normalize
         repaired = reading.repair(text, self.readings, self._has_unknown)
         if repaired is None:
-            return self._siblings(asked.analysed, first)
+            return self._siblings(asked, first)
         analysed = self.question(repaired).analysed
-        second = self._decide(analysed, self.ranked(analysed), answer_lang)
+        second = self._decide(analysed, self.ranked(analysed), answer_lang, asked.text)
         if second.status == "answer" and second.intent_id in allowed(s.repair_top):
             return second
-        return self._siblings(asked.analysed, first)
+        return self._siblings(asked, first)
 
-    def _siblings(self, analysed: Analysed, decided: MatchResult) -> MatchResult:
+    def _siblings(self, asked: Question, decided: MatchResult) -> MatchResult:
         """A "did you mean" between intents too close to call becomes an answer when the
         question names what tells one of them from the others (`_sibling`)."""
-        s, top = self.settings, decided.candidates
+        s, top, analysed = self.settings, decided.candidates, asked.analysed
         if decided.status != "suggest" or not analysed.concepts:
+            return decided
+        if off_topic(analysed, self._coverage(analysed), partial(self._foreign, asked.text)):
             return decided
         close = [c for c in top if top[0].score - c.score < s.margin]
         winner = self._sibling(analysed.concepts, close)
@@ -259,7 +262,9 @@ class Matcher:
             return all(norm not in unit for unit in self.tables.known_units)
         return not all(map(self._is_known, units))
 
-    def _decide(self, analysed: Analysed, ranked: list[Candidate], lang: Lang) -> MatchResult:
+    def _decide(
+        self, analysed: Analysed, ranked: list[Candidate], lang: Lang, typed: str = ""
+    ) -> MatchResult:
         s = self.settings
         top = tuple(Candidate(c.intent_id, round(c.score, 4)) for c in ranked[:3])
         if not top or top[0].score < s.suggest_threshold:
@@ -272,10 +277,30 @@ class Matcher:
             and top[0].score >= s.answer_threshold
             and (top[0].score - second >= s.margin or top[0].score >= s.sure_threshold)
         )
+        foreign = partial(self._foreign, typed)
+        if confident and self.catalogue.by_id[top[0].intent_id].category == SMALLTALK:
+            # Small talk only when nothing else is asked ("thanks, write me a poem": none).
+            if asks_more(analysed, self._coverage(analysed), foreign):
+                return MatchResult("none", lang, top)
+        elif confident and off_topic(analysed, self._coverage(analysed), foreign):
+            unknown = sum(not self._is_known(unit) for unit in analysed.coverage_units)
+            confident = (
+                len(analysed.concepts) >= 2
+                and unknown <= 1
+                and all(self.concept_share(top[0].intent_id, c) > 0 for c in analysed.concepts)
+            )
         if confident:
             return MatchResult("answer", lang, top)
         suggestions = tuple(c for c in top if c.score >= s.suggest_threshold * 0.75)
         return MatchResult("suggest", lang, suggestions)
+
+    def _foreign(self, typed: str) -> bool:
+        concepts, text = self.analyser.concepts, self._paraphrase_text
+        return foreign_katakana(typed, self.analyser.fillers, concepts, text)
+
+    @cached_property
+    def _paraphrase_text(self) -> str:
+        return "\n".join(text for contents in self.tables.contents for text in contents)
 
     def concept_share(self, intent_id: str, concept: str) -> float:
         """Share of an intent's paraphrases that mention a concept (0 when it never does)."""
