@@ -9,6 +9,7 @@ from dnws_bot.engine.evaluation import load_cases
 from dnws_bot.engine.matching import Candidate, Matcher
 from dnws_bot.engine.normalize import normalize
 from dnws_bot.engine.record import replace
+from dnws_bot.engine.siblings import telling_sibling
 from engine_fixtures import EVAL_FILE, load_engine
 
 STATUSES = {"answer", "suggest", "none"}
@@ -255,7 +256,14 @@ def test_sibling_named_by_its_telling_concept_is_answered(engine: Engine) -> Non
 def test_sibling_rule_needs_a_telling_concept(engine: Engine) -> None:
     """Naming only what close siblings share, or what tells each, picks neither; naming one's own
     telling concept alone picks it."""
-    pick = engine.matcher._sibling
+    matcher = engine.matcher
+
+    def pick(named: frozenset[str], close: list[Candidate]) -> Candidate | None:
+        shares = [matcher._shares_by_id.get(c.intent_id, {}) for c in close]
+        s = matcher.settings
+        index = telling_sibling(named, shares, s.sibling_central, s.sibling_ratio)
+        return None if index is None else close[index]
+
     sanctions = [
         Candidate("obstacles.sanctions", 0.4),
         Candidate("strategy.sanctions_evasion", 0.4),

@@ -3,11 +3,13 @@ questions that share one everyday word with the article (goal, strategy, 要件,
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from dnws_bot.engine import Engine
-from dnws_bot.engine.offtopic import CHAT, TOPICAL
-from engine_fixtures import load_engine
+from dnws_bot.engine.offtopic import CHAT
+from engine_fixtures import copy_intents, edit, load_engine, load_problems
 
 
 @pytest.fixture(scope="session")
@@ -93,6 +95,25 @@ def test_everyday_words_the_catalogue_fully_knows_are_answered(
     assert (result.status, result.intent_id) == ("answer", intent_id)
 
 
-def test_topical_and_chat_concepts_exist(engine: Engine) -> None:
-    """Every concept id the matcher treats as topical or as small talk is a concept of aliases.yaml."""
-    assert (TOPICAL | CHAT) - set(engine.catalogue.aliases.concepts) == set()
+def test_chat_concepts_exist(engine: Engine) -> None:
+    """Every concept id the matcher treats as small talk is a concept of aliases.yaml."""
+    assert CHAT - set(engine.catalogue.aliases.concepts) == set()
+
+
+def test_topical_concepts_come_from_aliases_yaml(engine: Engine) -> None:
+    """The article's own subject is listed in aliases.yaml (`topical:`), not in code."""
+    topical = engine.catalogue.aliases.topical
+    assert {"north_korea", "dnws", "sanctions"} <= topical
+    assert not topical & {"goal", "strategy", "difference"}
+
+
+def test_a_topical_name_that_is_no_concept_is_refused(tmp_path: Path) -> None:
+    """validate refuses `topical:` naming a concept aliases.yaml does not define."""
+    directory = copy_intents(tmp_path)
+    edit(
+        directory / "aliases.yaml",
+        "  great_power, strategic_stability",
+        "  great_pwoer, strategic_stability",
+    )
+    problems = load_problems(directory)
+    assert any("great_pwoer" in p.message and p.file == "aliases.yaml" for p in problems), problems

@@ -88,6 +88,7 @@ class Aliases:
     question_words: Mapping[str, tuple[str, ...]]
     fillers: Mapping[Lang, tuple[str, ...]]
     followups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    topical: frozenset[str] = frozenset()  # concepts of the article's own subject (offtopic.py)
 
 
 @record

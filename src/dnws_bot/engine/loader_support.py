@@ -106,7 +106,8 @@ def read_aliases(directory: Path, problems: list[Problem]) -> Aliases:
         check.add(1, None, "aliases.yaml must be a map with concepts, question_words, fillers")
         return empty
     top = line_of(data, 1)
-    check.unknown_keys(data, {"version", "concepts", "question_words", "fillers", "followups"}, top)
+    keys = {"version", "concepts", "question_words", "fillers", "followups", "topical"}
+    check.unknown_keys(data, keys, top)
 
     def groups(name: str) -> dict[str, tuple[str, ...]]:
         raw = data.get(name) or {}
@@ -124,6 +125,9 @@ def read_aliases(directory: Path, problems: list[Problem]) -> Aliases:
     followups = groups("followups")
     for cue in sorted(set(followups) - {"why", "more", "example"}):
         check.add(top, None, f"followups.{cue}: only why, more and example are understood")
+    topical = check.string_list(data.get("topical", []), top, None, "topical")
+    for concept in sorted(set(topical) - set(concepts)):
+        check.add(top, None, f"topical: {concept!r} is not a concept")
     seen: dict[str, str] = {}
     for group_name, table in (("concepts", concepts), ("question_words", question_words)):
         for concept, forms in table.items():
@@ -140,6 +144,7 @@ def read_aliases(directory: Path, problems: list[Problem]) -> Aliases:
         question_words=question_words,
         fillers={lang: fillers.get(lang, ()) for lang in LANGS},
         followups=followups,
+        topical=frozenset(topical),
     )
 
 

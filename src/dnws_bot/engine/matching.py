@@ -30,6 +30,7 @@ from .normalize import MAX_QUESTION_CHARS
 from .offtopic import SMALLTALK, asks_more, foreign_katakana, off_topic
 from .reading import Readings
 from .record import record
+from .siblings import telling_sibling
 from .tables import MatchSettings, Tables, build_tables
 from .vocabulary import build_analyser, build_readings, paraphrase_readings
 
@@ -108,14 +109,9 @@ class Matcher:
     @cached_property
     def _grams(self) -> vectors.GramScorer:
         """Gram cosine and naive Bayes in one pass (as tables.nb_features weighs them)."""
-        t = self.tables
+        t, weight = self.tables, self.settings.nb_gram_weight
         return vectors.GramScorer(
-            t.gram_idf,
-            t.gram_postings,
-            t.gram_norms,
-            t.nb_deltas,
-            t.nb_defaults,
-            self.settings.nb_gram_weight,
+            t.gram_idf, t.gram_postings, t.gram_norms, t.nb_deltas, t.nb_defaults, weight
         )
 
     @cached_property
@@ -209,10 +205,13 @@ class Matcher:
         s, top, analysed = self.settings, decided.candidates, asked.analysed
         if decided.status != "suggest" or not analysed.concepts:
             return decided
-        if off_topic(analysed, self._coverage(analysed), partial(self._foreign, asked.text)):
+        foreign = partial(self._foreign, asked.text)
+        if off_topic(analysed, self._coverage(analysed), foreign, self.catalogue.aliases.topical):
             return decided
         close = [c for c in top if top[0].score - c.score < s.margin]
-        winner = self._sibling(analysed.concepts, close)
+        shares = [self._shares_by_id.get(c.intent_id, {}) for c in close]
+        pick = telling_sibling(analysed.concepts, shares, s.sibling_central, s.sibling_ratio)
+        winner = None if pick is None else close[pick]
         if winner is None or winner.score < s.answer_threshold:
             return decided
         # The winner leads with the best score of the close ones (candidates stay best first).
@@ -220,35 +219,6 @@ class Matcher:
         return MatchResult(
             "answer", decided.lang, (Candidate(winner.intent_id, top[0].score), *rest)
         )
-
-    def _sibling(self, named: frozenset[str], close: list[Candidate]) -> Candidate | None:
-        """Siblings share a concept (sanctions, deterrence, recognition) and differ by one that
-        is central to one of them (named by at least `sibling_central` of its paraphrases) and
-        all but absent from the other (`sibling_ratio` of that share or less): evasion,
-        endurance, "extended". The intent whose telling concept the question names, naming none
-        of the others', is the one asked about; otherwise None (still "did you mean")."""
-        if len(close) < 2:
-            return None
-        s = self.settings
-        shares = [self._shares_by_id.get(c.intent_id, {}) for c in close]
-
-        def telling(mine: dict[str, float], other: dict[str, float]) -> set[str]:
-            return {
-                concept
-                for concept, share in mine.items()
-                if concept[0] != "?"
-                and share >= s.sibling_central
-                and other.get(concept, 0.0) <= s.sibling_ratio * share
-            }
-
-        def beats(a: int, b: int) -> bool:
-            theirs = telling(shares[b], shares[a])
-            return not theirs & named and bool(telling(shares[a], shares[b]) & named)
-
-        for a, candidate in enumerate(close):
-            if all(beats(a, b) for b in range(len(close)) if b != a):
-                return candidate
-        return None
 
     def _needs_reading(self, analysed: Analysed) -> bool:
         """Homophone repair is on and the question has a kanji unit the catalogue lacks."""
@@ -282,7 +252,9 @@ class Matcher:
             # Small talk only when nothing else is asked ("thanks, write me a poem": none).
             if asks_more(analysed, self._coverage(analysed), foreign):
                 return MatchResult("none", lang, top)
-        elif confident and off_topic(analysed, self._coverage(analysed), foreign):
+        elif confident and off_topic(
+            analysed, self._coverage(analysed), foreign, self.catalogue.aliases.topical
+        ):
             unknown = sum(not self._is_known(unit) for unit in analysed.coverage_units)
             confident = (
                 len(analysed.concepts) >= 2

@@ -3,7 +3,7 @@
 - Small talk ("thanks", "こんにちは") is the answer only when nothing else is asked: "thanks, write
   me a poem" or "こんにちは、明日の天気は?" are not thanks or a greeting.
 - Most concepts are words people use about anything ("goal", "strategy", 要件, 構造,
-  "difference", "submarine"). A question naming none of the article's own subject (`TOPICAL`)
+  "difference", "submarine"). A question naming none of the article's own subject (`topical:`
   beside content the catalogue does not know ("best strategy in poker", "ダイエットの目標") gets
   "did you mean" at most, unless it names two or more concepts the top intent's paraphrases all
   name with at most one unknown content unit ("三層戦略の中身", "外交的承認 獲得").
@@ -19,25 +19,8 @@ from .concepts import ConceptIndex, katakana_runs
 from .features import Analysed
 from .normalize import MAX_QUESTION_CHARS, normalize
 
-__all__ = ["CHAT", "SMALLTALK", "TOPICAL", "asks_more", "foreign_katakana", "off_topic"]
+__all__ = ["CHAT", "SMALLTALK", "asks_more", "foreign_katakana", "off_topic"]
 
-# Concepts that belong to the article's subject. Every other concept is a word people use about
-# anything ("goal", "strategy", 要件, 構造, "difference", "submarine"): a question naming only such
-# words is answered only when the catalogue knows all its content (`off_topic`). A set of ids,
-# not content: tests check each is a concept of aliases.yaml.
-TOPICAL = frozenset(
-    {
-        "north_korea", "south_korea", "us", "us_rok", "japan", "china", "russia", "india",
-        "pakistan", "israel", "uk", "france", "trilateral", "dnws", "de_facto", "de_jure", "npt",
-        "p5", "nonproliferation_regime", "nuclear_program", "nuclear_state", "nuclear_test",
-        "nuclear_weapon", "icbm", "reentry", "sanctions", "second_strike", "first_strike",
-        "survivability", "extended_deterrence", "deterrence", "denuclearization",
-        "delivery_system", "mobile_launcher", "underground_base", "unsc", "resolution_2270",
-        "united_nations", "civil_nuclear_agreement", "warhead", "missile", "us_president",
-        "us_mainland", "northeast_asia", "great_power", "strategic_stability", "arms_control",
-        "economic_aid", "article", "source",
-    }
-)  # fmt: skip
 # Small talk concepts: the small-talk intents answer only when nothing else is asked.
 CHAT = frozenset({"greeting", "thanks", "farewell", "bot_help"})
 SMALLTALK = "smalltalk"  # the small-talk category (replies.SMALLTALK)
@@ -55,10 +38,12 @@ def asks_more(analysed: Analysed, coverage: float, foreign: Callable[[], bool]) 
     )
 
 
-def off_topic(analysed: Analysed, coverage: float, foreign: Callable[[], bool]) -> bool:
-    """The question names no concept of the article's subject, only everyday words, beside
-    content the catalogue does not know."""
-    if not analysed.concepts or analysed.concepts & TOPICAL or analysed.concepts <= CHAT:
+def off_topic(
+    analysed: Analysed, coverage: float, foreign: Callable[[], bool], topical: frozenset[str]
+) -> bool:
+    """The question names no concept of the article's subject (aliases.yaml `topical:`), only
+    everyday words, beside content the catalogue does not know."""
+    if not analysed.concepts or analysed.concepts & topical or analysed.concepts <= CHAT:
         return False
     return coverage < 1.0 or foreign()
 

@@ -66,7 +66,7 @@ def catalogue_to_data(c: Catalogue) -> dict[str, Any]:
         "categories": [[g.id, _text(g.title), g.intent_ids, g.order] for g in c.categories],
         "sections": {key: _text(t) for key, t in c.sections.items()},
         "article": [c.article.publisher, c.article.date, c.article.url, _text(c.article.title)],
-        "aliases": [a.concepts, a.question_words, a.fillers, a.followups],
+        "aliases": [a.concepts, a.question_words, a.fillers, a.followups, sorted(a.topical)],
         "quiz": [
             [
                 q.id,
@@ -147,7 +147,7 @@ def catalogue_from_data(d: Mapping[str, Any]) -> Catalogue:
         for i, title, ids, order in _check(d["categories"], list)
     )
     publisher, date, url, title = _check(d["article"], list)
-    concepts, question_words, fillers, followups = _check(d["aliases"], list)
+    concepts, question_words, fillers, followups, topical = _check(d["aliases"], list)
     langs: dict[Lang, tuple[str, ...]] = {}
     for lang, forms in _table(fillers, _strs).items():
         if lang not in ("ja", "en"):
@@ -183,7 +183,11 @@ def catalogue_from_data(d: Mapping[str, Any]) -> Catalogue:
         sections=_table(d["sections"], _t),
         article=Article(_str(publisher), _str(date), _str(url), _t(title)),
         aliases=Aliases(
-            _table(concepts, _strs), _table(question_words, _strs), langs, _table(followups, _strs)
+            _table(concepts, _strs),
+            _table(question_words, _strs),
+            langs,
+            _table(followups, _strs),
+            frozenset(_strs(topical)),
         ),
         study=StudyContent(quiz, terms, article_map),
         version=_str(d["version"]),
