@@ -22,7 +22,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from . import reading, vectors
+from . import reading, slips, vectors
 from .catalogue import Catalogue
 from .features import Analysed, Analyser, Question, coverage_units
 from .language import Lang
@@ -174,8 +174,8 @@ class Matcher:
     def match(self, question: str | Question, lang: Lang | None = None) -> MatchResult:
         """Decide between a confident answer, did-you-mean suggestions and no match. When unsure
         and the question has a kanji word the catalogue does not know, a second pass reads IME
-        slips as the catalogue words they sound like (reading.py), and is kept only if it
-        answers confidently with an intent the first pass already ranked. Failing that, intents
+        slips as the catalogue words they sound like (reading.py) or are one kanji away from
+        (slips.py), and is kept only if it answers confidently with an intent the first pass already ranked. Failing that, intents
         too close to call are told apart by the concepts the question names (`_siblings`)."""
         asked = question if isinstance(question, Question) else self.question(question)
         answer_lang, s = lang or asked.lang, self.settings
@@ -190,14 +190,31 @@ class Matcher:
         if not self._needs_reading(asked.analysed):
             return self._siblings(asked, first)
         text = asked.text[:MAX_QUESTION_CHARS]  # bounds the analyser's work, like normalize
-        repaired = reading.repair(text, self.readings, self._has_unknown)
-        if repaired is None:
-            return self._siblings(asked, first)
-        analysed = self.question(repaired).analysed
-        second = self._decide(analysed, self.ranked(analysed), answer_lang, asked.text)
-        if second.status == "answer" and second.intent_id in allowed(s.repair_top):
-            return second
+        # A homophone may confirm any of the first pass's best; a one-kanji slip, a weaker
+        # guess (該当 is a word, not a slip of 本当), only the first pass's own first choice.
+        homophone = reading.repair(text, self.readings, self._has_unknown)
+        for repaired, top in (
+            (homophone, s.repair_top),
+            (
+                None
+                if homophone
+                else slips.repair(
+                    text, self._shapes, self._has_unknown, reading.in_dictionary_word
+                ),
+                1,
+            ),
+        ):
+            if repaired is None:
+                continue
+            analysed = self.question(repaired).analysed
+            second = self._decide(analysed, self.ranked(analysed), answer_lang, asked.text)
+            if second.status == "answer" and second.intent_id in allowed(top):
+                return second
         return self._siblings(asked, first)
+
+    @cached_property
+    def _shapes(self) -> slips.Shapes:
+        return slips.Shapes(self.readings.words.values())
 
     def _siblings(self, asked: Question, decided: MatchResult) -> MatchResult:
         """A "did you mean" between intents too close to call becomes an answer when the

@@ -110,6 +110,19 @@ def words(text: str, alternatives: bool = False, keep_all: bool = False) -> list
     return found
 
 
+def in_dictionary_word(text: str, index: int) -> bool:
+    """True when the character at `index` belongs to a word of two or more characters that the
+    analyser's dictionary knows (動 in 運動手段, 当 in 該当): changing it changes a real word,
+    not an IME slip. Without the analyser, True: nothing is guessed."""
+    sudachi = _analyser()
+    if sudachi is None:
+        return True
+    for morpheme in sudachi.tokenizer.tokenize(text):
+        if morpheme.begin() <= index < morpheme.end():
+            return morpheme.end() - morpheme.begin() > 1 and not morpheme.is_oov()
+    return False
+
+
 def reading(text: str) -> str:
     """Hiragana reading of `text` in comparison form; spaces and punctuation dropped."""
     return "".join(word.readings[0] for word in words(text))
