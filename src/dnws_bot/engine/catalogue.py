@@ -14,6 +14,9 @@ from .language import Lang
 from .normalize import normalize, normalize_content
 from .record import field, record
 
+# The small-talk category: answered alone, with no citation, vote or share (replies, offtopic).
+SMALLTALK = "smalltalk"
+
 
 @record
 class Problem:

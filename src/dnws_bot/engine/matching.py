@@ -23,11 +23,11 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from . import reading, slips, vectors
-from .catalogue import Catalogue
+from .catalogue import SMALLTALK, Catalogue
 from .features import Analysed, Analyser, Question, coverage_units
 from .language import Lang
 from .normalize import MAX_QUESTION_CHARS
-from .offtopic import SMALLTALK, asks_more, foreign_katakana, off_topic
+from .offtopic import asks_more, foreign_katakana, off_topic
 from .reading import Readings
 from .record import record
 from .siblings import telling_sibling

@@ -19,11 +19,10 @@ from .concepts import ConceptIndex, katakana_runs
 from .features import Analysed
 from .normalize import MAX_QUESTION_CHARS, normalize
 
-__all__ = ["CHAT", "SMALLTALK", "asks_more", "foreign_katakana", "off_topic"]
+__all__ = ["CHAT", "asks_more", "foreign_katakana", "off_topic"]
 
 # Small talk concepts: the small-talk intents answer only when nothing else is asked.
 CHAT = frozenset({"greeting", "thanks", "farewell", "bot_help"})
-SMALLTALK = "smalltalk"  # the small-talk category (replies.SMALLTALK)
 
 
 def asks_more(analysed: Analysed, coverage: float, foreign: Callable[[], bool]) -> bool:

@@ -10,15 +10,13 @@ from __future__ import annotations
 import unicodedata
 from typing import Literal
 
-from .catalogue import Catalogue, Intent, Text
+from .catalogue import SMALLTALK, Catalogue, Intent, Text
 from .html_subset import escape, to_plain_text
 from .language import LANGS, Lang, LangMode
 from .matching import MatchResult, Reason, Status
 from .record import record, replace
 
 ReplyKind = Literal["answer", "suggest", "none", "empty"]
-# Categories answered in a line of conversation, without title or article citation.
-SMALLTALK = "smalltalk"
 
 
 @record

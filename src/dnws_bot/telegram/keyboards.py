@@ -7,9 +7,8 @@ from urllib.parse import quote
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from ..engine import Button, Engine, Reply
-from ..engine.catalogue import Catalogue
+from ..engine.catalogue import SMALLTALK, Catalogue
 from ..engine.language import Lang
-from ..engine.replies import SMALLTALK
 from .callbacks import deep_link_payload, encode
 from .texts import ui
 
