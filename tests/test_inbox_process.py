@@ -63,6 +63,17 @@ def sigterm(bot: subprocess.Popen[str], timeout: float) -> tuple[int, str]:
     return bot.returncode, stderr
 
 
+def restart_until_all_answered(api: BotApiStandIn, db: Path, chats: set[int]) -> None:
+    """Start the bot again on the same database, wait until every chat has a reply, and stop it
+    with SIGTERM, which must exit 0."""
+    bot = start(api, db)
+    try:
+        until(lambda: set(replies(api)) >= chats, 120)
+    finally:
+        code, stderr = sigterm(bot, 30)
+    assert code == 0, stderr
+
+
 def test_kill_9_during_a_burst_then_restart_answers_every_update(tmp_path: Path) -> None:
     """SIGKILL after some replies of a 1,500-update burst: after a restart every question is
     answered, and only those in flight at the kill (sent, but their done mark not yet committed)
@@ -78,12 +89,7 @@ def test_kill_9_during_a_burst_then_restart_answers_every_update(tmp_path: Path)
             bot.kill()
             bot.communicate(timeout=10)
         assert len(replies(api)) < 1500, "the kill came too late to test anything"
-        bot = start(api, db)
-        try:
-            until(lambda: set(replies(api)) >= chats, 120)
-        finally:
-            code, stderr = sigterm(bot, 30)
-        assert code == 0, stderr
+        restart_until_all_answered(api, db, chats)
         counts = replies(api)
     duplicates = sum(n - 1 for n in counts.values())
     assert set(counts) == chats
@@ -113,12 +119,7 @@ def test_sigterm_with_a_backlog_exits_0_within_the_deadline_and_the_rest_is_answ
         assert "Traceback" not in stderr
         assert len(replies(api)) < 600
         api.clear_faults()
-        bot = start(api, db)
-        try:
-            until(lambda: set(replies(api)) >= chats, 120)
-        finally:
-            code, stderr = sigterm(bot, 30)
-        assert code == 0, stderr
+        restart_until_all_answered(api, db, chats)
 
 
 def test_poison_update_is_stored_as_failed_and_both_questions_answered(tmp_path: Path) -> None:
