@@ -2,7 +2,9 @@
 
 The bot runs as a real `dnws-bot run` subprocess (its own core), the stand-in in this process.
 Its rate limit is raised so that the bot itself is measured. A no-op PTB bot through the same
-stand-in, with the same pool and concurrency, gives the ceiling of PTB + HTTP on this machine.
+stand-in, with the same pool, concurrency and HTTP transport, gives the ceiling of PTB + HTTP on
+this machine; one more no-op bot on PTB's stock transport (httpx on httpcore) shows what dnws-bot's
+keep-alive transport changes.
 
     .venv/bin/python -m bench.telegram_bench      (DNWS_BENCH_ROUNDS=3 by default)
 """
@@ -151,8 +153,8 @@ def run() -> list[list[Run]]:
     every bot alike; the table reports the median and the range over the rounds."""
     questions = [c.question for c in load_cases(ROOT / "tests" / "data" / "eval.yaml")]
     exe = str(Path(sys.executable).parent / "dnws-bot")
-    # The ceilings run with dnws-bot's own pool and concurrency, so the ratio compares like with
-    # like (imported here, in the driver, to keep the no-op process free of dnws_bot modules).
+    # The ceilings run with dnws-bot's own pool, concurrency and transport, so the ratio compares
+    # like with like (read here, in the driver: the no-op process imports only the transport).
     from dnws_bot.telegram.app import CONCURRENT_UPDATES, CONNECTION_POOL_SIZE
 
     noop = [
@@ -166,6 +168,7 @@ def run() -> list[list[Run]]:
         ("dnws-bot without the inbox", [exe, "run"], {"DNWS_INBOX": "0"}),
         ('no-op handler replying "ok" (ceiling)', noop, {}),
         ("no-op handler replying one fixed rich answer", [*noop, "--rich"], {}),
+        ('no-op "ok" on PTB\'s stock HTTP transport', [*noop, "--stock-http"], {}),
     ]
     return [
         [measure(name, command, questions, env) for name, command, env in bots]
@@ -197,10 +200,11 @@ def table(rounds: list[list[Run]]) -> str:
             f"{max(r.peak_rss_mb for r in runs):.0f} | "
             f"{_spread([r.cpu_ms_per_update for r in runs], 2)} |"
         )
-    inbox_ratio = [ours.throughput / off.throughput for ours, off, _, _ in rounds]
-    inbox_cpu = [ours.cpu_ms_per_update / off.cpu_ms_per_update for ours, off, _, _ in rounds]
-    ok_ratio = [ours.throughput / ok.throughput for ours, _, ok, _ in rounds]
-    rich_ratio = [ours.throughput / rich.throughput for ours, _, _, rich in rounds]
+    inbox_ratio = [ours.throughput / off.throughput for ours, off, *_ in rounds]
+    inbox_cpu = [ours.cpu_ms_per_update / off.cpu_ms_per_update for ours, off, *_ in rounds]
+    ok_ratio = [ours.throughput / ok.throughput for ours, _, ok, *_ in rounds]
+    rich_ratio = [ours.throughput / rich.throughput for ours, _, _, rich, _ in rounds]
+    stock_ratio = [ok.throughput / stock.throughput for _, _, ok, _, stock in rounds]
     lines.append(
         f"\nthroughput with the durable inbox / without it (same rounds): "
         f"{_spread(inbox_ratio, 2)} (target >= 0.90); bot CPU per update: {_spread(inbox_cpu, 2)}"
@@ -208,6 +212,10 @@ def table(rounds: list[list[Run]]) -> str:
     lines.append(
         f'throughput of dnws-bot / "ok" ceiling, per round: {_spread(ok_ratio, 2)}; '
         f"/ rich-answer ceiling: {_spread(rich_ratio, 2)}"
+    )
+    lines.append(
+        f'"ok" ceiling on the keep-alive transport / on PTB\'s stock transport: '
+        f"{_spread(stock_ratio, 2)}"
     )
     return "\n".join(lines)
 

@@ -63,14 +63,14 @@ ALLOWED_UPDATES = [
 ]
 
 
-# Chosen by measurement (bench/telegram_bench.py against the stand-in, 2 shared cores):
-# httpcore checks every pooled connection on every request, so a smaller pool is faster — 2, 4
-# and 8 connections gave 1.2-1.8x the updates/s of 16, 32 or 64 — and more updates in flight than
-# 32 only queue for them (8 connections: 32 in flight ~335/s, 64 ~230/s). 32 in flight still
-# let 31 chats wait out a slow send or a flood limit while the others are answered; 8
-# connections still carry ~80 sends/s at 100 ms per call, above Telegram's ~30 messages/s.
+# Chosen by measurement (bench/telegram_bench.py against the stand-in, 2 shared cores). On
+# httpx's stock transport a small pool was fastest (httpcore checks every pooled connection on
+# every request); on keepalive.py's transport 4, 8 and 16 connections are within a few percent
+# (464-470, 459-482 and 485-496 updates/s in two rounds), so 16: more sends can wait out a slow
+# moment of Telegram's at once. More updates in flight than 32 only queue for connections; 32
+# still let 31 chats wait out a slow send or a flood limit while the others are answered.
 CONCURRENT_UPDATES = 32
-CONNECTION_POOL_SIZE = 8
+CONNECTION_POOL_SIZE = 16
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -33,6 +33,7 @@ from telegram.request import HTTPXRequest
 from ..logging_setup import Throttle
 from ..settings import Settings
 from .intake import PoisonHook, parse_update, report_poison
+from .keepalive import transport_for
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +212,8 @@ class DnwsBot(ExtBot[Any]):
 
 
 def make_bot(settings: Settings, *, defaults: Defaults, pool_size: int) -> DnwsBot:
-    """The bot: our rate limiter, a send timeout for Telegram's slow moments, poison skipping."""
+    """The bot: our rate limiter, a send timeout for Telegram's slow moments, poison skipping,
+    and the keep-alive transport (keepalive.py) unless an environment proxy applies."""
     timeout = settings.send_timeout
     return DnwsBot(
         token=settings.require_token(),
@@ -224,9 +226,12 @@ def make_bot(settings: Settings, *, defaults: Defaults, pool_size: int) -> DnwsB
             read_timeout=timeout,
             write_timeout=timeout,
             pool_timeout=timeout,
+            httpx_kwargs={"transport": transport_for(settings.api_url, pool_size)},
         ),
         get_updates_request=HTTPXRequest(
-            connection_pool_size=1, read_timeout=GET_UPDATES_READ_TIMEOUT
+            connection_pool_size=1,
+            read_timeout=GET_UPDATES_READ_TIMEOUT,
+            httpx_kwargs={"transport": transport_for(settings.api_url, 1)},
         ),
         rate_limiter=RetryingRateLimiter(
             overall_max_rate=settings.max_messages_per_second,
