@@ -104,7 +104,9 @@ def _client(max_connections: int = 4, **timeouts: float) -> httpx.AsyncClient:
     )
 
 
-async def test_requests_in_turn_share_one_connection(serve: Callable[..., Awaitable[Server]]) -> None:
+async def test_requests_in_turn_share_one_connection(
+    serve: Callable[..., Awaitable[Server]],
+) -> None:
     server = await serve()
     async with _client() as client:
         for n in range(5):
@@ -226,9 +228,9 @@ async def test_a_cancelled_request_does_not_leave_its_answer_to_the_next(
     assert server.connections == 2
 
 
-async def test_tls_connections_are_verified_and_kept_alive(
-    serve: Callable[..., Awaitable[Server]], tmp_path: Path
-) -> None:
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key."""
     openssl = shutil.which("openssl")
     if openssl is None:
         pytest.skip("the openssl command is needed to make a test certificate")
@@ -239,6 +241,13 @@ async def test_tls_connections_are_verified_and_kept_alive(
          "-addext", "subjectAltName=IP:127.0.0.1"],
         check=True, capture_output=True,
     )  # fmt: skip
+    return cert, key
+
+
+async def test_tls_connections_are_verified_and_kept_alive(
+    serve: Callable[..., Awaitable[Server]], certificate: tuple[Path, Path]
+) -> None:
+    cert, key = certificate
     server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_side.load_cert_chain(cert, key)
     server = await serve(_echo, server_side)

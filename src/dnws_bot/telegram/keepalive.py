@@ -164,10 +164,10 @@ def _asks_close(request: httpx.Request) -> bool:
 
 
 async def _write(
-    connection: _Connection, data: bytes, request: httpx.Request, timeout: float | None
+    connection: _Connection, data: bytes, request: httpx.Request, within: float | None
 ) -> None:
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(within):
             connection.writer.write(data)
             await connection.writer.drain()
     except TimeoutError:
@@ -177,10 +177,10 @@ async def _write(
 
 
 async def _read(
-    connection: _Connection, request: httpx.Request, timeout: float | None
+    connection: _Connection, request: httpx.Request, within: float | None
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes, bool]:
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(within):
             return await _read_response(connection.reader, request.method)
     except TimeoutError:
         raise httpx.ReadTimeout("timed out reading the response", request=request) from None
@@ -234,7 +234,7 @@ async def _read_response(
 
 
 async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
-    parts = []
+    parts: list[bytes] = []
     while True:
         size_line = await reader.readuntil(b"\r\n")
         size = int(size_line.split(b";", 1)[0].strip(), 16)
