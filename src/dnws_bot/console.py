@@ -68,21 +68,8 @@ class ConsoleChat:
         reply = self.engine.answer(asked, self.mode, previous=self.previous)
         self.show(reply)
         if self.store is not None and reply.kind != "empty":
-            self.store.log_questions(
-                [
-                    QuestionRecord(
-                        at=time.time(),
-                        status=reply.status,
-                        intent_id=reply.intent_id,
-                        lang=reply.lang,
-                        chat_type=CHAT_TYPE,
-                        score=reply.score,
-                        elapsed_ms=(time.perf_counter() - started) * 1000,
-                        text=asked.norm if reply.kind != "answer" else None,
-                        candidates=reply.candidates,
-                    )
-                ]
-            )
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            self.store.log_questions([QuestionRecord.of(reply, asked.norm, CHAT_TYPE, elapsed_ms)])
 
     def topics(self, lang: Lang, only: str | None = None) -> None:
         catalogue = self.engine.catalogue

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..engine.language import Lang
 from ..engine.matching import Status
+
+if TYPE_CHECKING:
+    from ..engine import Reply
 
 
 @dataclass(frozen=True)
@@ -22,6 +27,24 @@ class QuestionRecord:
     elapsed_ms: float | None = None
     text: str | None = None  # set only for questions without a confident answer
     candidates: tuple[tuple[str, float], ...] = ()
+
+    @classmethod
+    def of(
+        cls, reply: Reply, question_norm: str, chat_type: str, elapsed_ms: float | None
+    ) -> QuestionRecord:
+        """The row for one reply, the same from every chat: the normalised question is kept
+        only when it got no confident answer, so the curator sees what to add."""
+        return cls(
+            at=time.time(),
+            status=reply.status,
+            intent_id=reply.intent_id,
+            lang=reply.lang,
+            chat_type=chat_type,
+            score=reply.score,
+            elapsed_ms=elapsed_ms,
+            text=question_norm if reply.kind != "answer" else None,
+            candidates=reply.candidates,
+        )
 
 
 @dataclass(frozen=True)

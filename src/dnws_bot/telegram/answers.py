@@ -75,19 +75,9 @@ async def answer_question(
     note_outcome(context, update, reply.lang, reply.intent_id, reply.score)
     if svc.store is not None and reply.kind != "empty":
         started = svc.received.get(update.update_id)
-        svc.store.log_question(
-            QuestionRecord(
-                at=time.time(),
-                status=reply.status,
-                intent_id=reply.intent_id,
-                lang=reply.lang,
-                chat_type=update.effective_chat.type if update.effective_chat else "unknown",
-                score=reply.score,
-                elapsed_ms=(time.perf_counter() - started) * 1000 if started else None,
-                text=asked.norm if reply.kind != "answer" else None,
-                candidates=reply.candidates,
-            )
-        )
+        elapsed_ms = (time.perf_counter() - started) * 1000 if started else None
+        chat_type = update.effective_chat.type if update.effective_chat else "unknown"
+        svc.store.log_question(QuestionRecord.of(reply, asked.norm, chat_type, elapsed_ms))
 
 
 async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
