@@ -5,7 +5,9 @@ about a quarter of the bot's main thread on that path: per request it re-checks 
 connection, enters anyio cancel scopes and builds socket attribute maps. This transport does only
 what the Bot API needs: a LIFO pool of keep-alive connections per origin, `Content-Length` and
 chunked bodies, TLS, and httpx's own timeouts and exception types, so PTB's `HTTPXRequest` (and
-`sending.not_sent`) see exactly what they would see from httpx. It speaks no proxy protocol: when
+`sending.not_sent`) see what they would see from httpx. One difference: each timeout bounds its
+whole phase (writing the request, reading the response), where httpcore bounds each socket
+operation; for Bot API calls of a few kilobytes the two are the same. It speaks no proxy protocol: when
 the environment names a proxy for the API (HTTPS_PROXY and the like, which httpx honours only
 without a custom transport), `transport_for` leaves the choice to httpx.
 """
