@@ -9,6 +9,7 @@ the catalogue must know for a question to be in scope (see matching.py).
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from .catalogue import Aliases
@@ -23,6 +24,8 @@ POSITION_CONCEPTS = frozenset(
 )
 
 _JAPANESE_RUN = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]+")
+# A katakana word as typed, after NFKC (half-width katakana join in): a letter, then letters or ー.
+_KATAKANA_WORD = re.compile("[\u30a1-\u30fa][\u30a1-\u30faー]+")
 _KANJI_FLOOR = "\u3400"  # CJK ideographs sort above every kana
 # Concepts (aliases.yaml) that are only politeness when the question names anything else.
 _SALUTATIONS = frozenset({"greeting", "thanks"})
@@ -52,6 +55,35 @@ def _word_grams(word: str) -> tuple[str, ...]:
     """A Latin word and its trigrams with edge marks ("<np", "npt", "pt>"), in that order."""
     padded = f"<{word}>"
     return (word, *(padded[i : i + 3] for i in range(len(padded) - 2)))
+
+
+def katakana_words(text: str) -> frozenset[str]:
+    """Katakana words (2+ characters) of `text` as typed, in comparison form (hiragana)."""
+    typed = unicodedata.normalize("NFKC", text[: MAX_QUESTION_CHARS * 2])
+    return frozenset(normalize(word) for word in _KATAKANA_WORD.findall(typed))
+
+
+def _cut_outside(text: str, filler: str, words: frozenset[str]) -> str:
+    """`text` with each occurrence of a Japanese `filler` blanked out, unless it overlaps one of
+    `words` without covering it whole (えっと inside だいえっと stays; さくっと over さくっ goes).
+    Blanks keep positions, so the spans found first stay valid."""
+    spans = [(start, start + len(word)) for word in words for start in _occurrences(text, word)]
+    out = text
+    for start in _occurrences(text, filler):
+        end = start + len(filler)
+        if any(s < end and start < e and not (start <= s and e <= end) for s, e in spans):
+            continue
+        out = out[:start] + " " * len(filler) + out[end:]
+    return out
+
+
+def _occurrences(text: str, part: str) -> list[int]:
+    """Start of each non-overlapping occurrence of `part` in `text`."""
+    found, start = [], text.find(part)
+    while start != -1:
+        found.append(start)
+        start = text.find(part, start + len(part))
+    return found
 
 
 def coverage_units(text: str, stopwords: frozenset[str]) -> list[str]:
@@ -129,11 +161,15 @@ class Analyser:
         self.reading_layer = reading_layer
         concepts.swaps = reading_layer
 
-    def _strip_fillers(self, text: str) -> str:
+    def _strip_fillers(self, text: str, words: frozenset[str] = frozenset()) -> str:
+        """`text` without its fillers. A Latin filler goes as a whole word; a Japanese one as a
+        substring, except where it would cut into one of `words` (えっと in ダイエット)."""
         for filler in self.fillers:
             if filler in text:
                 if all(c.isascii() for c in filler):
                     text = f" {text} ".replace(f" {filler} ", " ").strip()
+                elif words:
+                    text = _cut_outside(text, filler, words)
                 else:
                     text = text.replace(filler, " ")
         return " ".join(text.split())
@@ -142,23 +178,27 @@ class Analyser:
         """Normalise and analyse a question once; a mistyped katakana name (パキスタソ) is read
         as the nearest name the catalogue knows."""
         norm = normalize(text)
-        analysed_norm = norm
+        analysed_norm, words = norm, katakana_words(text)
         for run in katakana_runs(text[: MAX_QUESTION_CHARS * 2]) if self.reading_layer else ():
             typed = normalize(run)
             corrected = self.concepts.correct_kana(typed)
             if corrected is not None:
                 analysed_norm = analysed_norm.replace(typed, corrected, 1)
-        return Question(text, norm, detect_language(text), self.analyse_normalised(analysed_norm))
+                words |= {corrected}
+        return Question(
+            text, norm, detect_language(text), self.analyse_normalised(analysed_norm, words)
+        )
 
     def analyse(self, text: str) -> Analysed:
         """Normalise a text and extract concepts, question words, grams and coverage units."""
-        return self.analyse_normalised(normalize(text))
+        return self.analyse_normalised(normalize(text), katakana_words(text))
 
-    def analyse_normalised(self, norm: str) -> Analysed:
-        """As `analyse`, for text already in comparison form."""
+    def analyse_normalised(self, norm: str, words: frozenset[str] = frozenset()) -> Analysed:
+        """As `analyse`, for text already in comparison form; `words` are the katakana words
+        of the text as typed (comparison form), which filler removal must not cut."""
         if self.reading_layer:
             norm = _JAPANESE_SPACE.sub("", norm)
-        content = self._strip_fillers(norm)
+        content = self._strip_fillers(norm, words)
         found = self.concepts.find(content)
         if any(f.concept not in _SALUTATIONS and f.concept[0] != "?" for f in found):
             # "hey bot, what is DNWS": a greeting or thanks beside a real question is politeness,
