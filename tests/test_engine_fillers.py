@@ -67,3 +67,38 @@ def test_shipped_catalogue_keeps_diet_as_content() -> None:
 
     content = load_engine().matcher.question("えっと、ダイエットの目標ってなに").analysed.content
     assert "だいえっと" in content
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "ロシアンルーレットって何",
+        "アメリカンドッグの作り方",
+        "インドネシアの首都は",
+        "インドカレーの違い",
+    ],
+)
+def test_country_inside_a_longer_katakana_word_is_not_the_country(question: str) -> None:
+    """A country name that is only the start of another katakana word (インドネシア) names no concept
+    and gets no confident answer."""
+    from engine_fixtures import load_engine
+
+    engine = load_engine()
+    analysed = engine.matcher.question(question).analysed
+    assert not analysed.concepts & {"russia", "us", "india"}
+    assert engine.match(question).status != "answer"
+
+
+@pytest.mark.parametrize(
+    ("question", "concepts"),
+    [
+        ("インドパキスタンの違い", {"india", "pakistan", "difference"}),
+        ("キムジョンウンの目標", {"north_korea", "goal"}),
+        ("アメリカ本土への脅威", {"us_mainland", "threat"}),
+    ],
+)
+def test_katakana_words_made_of_concepts_keep_them(question: str, concepts: set[str]) -> None:
+    """A katakana word that concepts cover whole (インドパキスタン typed without ・) keeps them."""
+    from engine_fixtures import load_engine
+
+    assert concepts <= load_engine().matcher.question(question).analysed.concepts

@@ -13,7 +13,7 @@ import unicodedata
 from functools import lru_cache
 
 from .catalogue import Aliases
-from .concepts import ConceptIndex, katakana_runs, latin_words
+from .concepts import ConceptIndex, Found, katakana_runs, latin_words
 from .language import LANGS, Lang, detect_language
 from .normalize import MAX_QUESTION_CHARS, normalize, normalize_content
 from .record import record
@@ -75,6 +75,21 @@ def _cut_outside(text: str, filler: str, words: frozenset[str]) -> str:
             continue
         out = out[:start] + " " * len(filler) + out[end:]
     return out
+
+
+def _whole_katakana_words(content: str, found: list[Found], words: frozenset[str]) -> list[Found]:
+    """`found` without the concepts that are only part of a longer katakana word (インド in
+    インドネシア or インドカレー, ロシア in ロシアンルーレット): the word means something else. A
+    word the concepts cover but for one character (インドパキスタン, アメリカー) keeps them."""
+    dropped: set[int] = set()
+    for word in words:
+        for start in _occurrences(content, word):
+            end = start + len(word)
+            inside = [i for i, f in enumerate(found) if start <= f.start and f.end <= end]
+            covered = sum(found[i].end - found[i].start for i in inside)
+            if inside and len(word) - covered >= 2:
+                dropped.update(inside)
+    return [f for i, f in enumerate(found) if i not in dropped] if dropped else found
 
 
 def _occurrences(text: str, part: str) -> list[int]:
@@ -200,6 +215,8 @@ class Analyser:
             norm = _JAPANESE_SPACE.sub("", norm)
         content = self._strip_fillers(norm, words)
         found = self.concepts.find(content)
+        if words:
+            found = _whole_katakana_words(content, found, words)
         if any(f.concept not in _SALUTATIONS and f.concept[0] != "?" for f in found):
             # "hey bot, what is DNWS": a greeting or thanks beside a real question is politeness,
             # not what the question is about.

@@ -50,14 +50,17 @@ def off_topic(
 def foreign_katakana(
     typed: str, fillers: Sequence[str], concepts: ConceptIndex, paraphrase_text: str
 ) -> bool:
-    """A katakana word (3+ characters) that is not part of a filler (サクッと), names no concept
-    (typos included) and is in no paraphrase: content the catalogue does not know that the
+    """A katakana word (3+ characters) that is not part of a filler (サクッと), is not made of
+    concepts (typos included) and is in no paraphrase: content the catalogue does not know that the
     coverage units do not see."""
     for run in katakana_runs(typed[:MAX_QUESTION_CHARS]):
         norm = normalize(run)
         if any(norm in filler for filler in fillers):
             continue
-        if concepts.find(norm) or concepts.correct_kana(norm):
+        # Known when concepts cover the word (all but one character: アメリカー), not when one
+        # only starts it (インドカレー is not India; features.py drops that concept too).
+        covered = sum(found.end - found.start for found in concepts.find(norm))
+        if len(norm) - covered < 2 or concepts.correct_kana(norm):
             continue
         if norm not in paraphrase_text:
             return True
