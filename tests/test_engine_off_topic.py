@@ -112,8 +112,10 @@ def test_a_topical_name_that_is_no_concept_is_refused(tmp_path: Path) -> None:
     directory = copy_intents(tmp_path)
     edit(
         directory / "aliases.yaml",
-        "  great_power, strategic_stability",
-        "  great_pwoer, strategic_stability",
+        "  strategic_stability, arms_control",
+        "  strategic_stabilty, arms_control",
     )
     problems = load_problems(directory)
-    assert any("great_pwoer" in p.message and p.file == "aliases.yaml" for p in problems), problems
+    assert any("strategic_stabilty" in p.message and p.file == "aliases.yaml" for p in problems), (
+        problems
+    )

@@ -27,7 +27,7 @@ from .catalogue import SMALLTALK, Catalogue
 from .features import Analysed, Analyser, Question, coverage_units
 from .language import Lang
 from .normalize import MAX_QUESTION_CHARS
-from .offtopic import asks_more, foreign_katakana, off_topic
+from .offtopic import asks_more, foreign_katakana, off_topic, rescued
 from .reading import Readings
 from .record import record
 from .siblings import telling_sibling
@@ -273,23 +273,25 @@ class Matcher:
             analysed, self._coverage(analysed), foreign, self.catalogue.aliases.topical
         ):
             unknown = sum(not self._is_known(unit) for unit in analysed.coverage_units)
-            confident = (
-                len(analysed.concepts) >= 2
-                and unknown <= 1
-                and all(self.concept_share(top[0].intent_id, c) > 0 for c in analysed.concepts)
-            )
+            unknown += self._foreign(typed)
+            confident = rescued(analysed.concepts, unknown, partial(self._naming, top[0].intent_id))
         if confident:
             return MatchResult("answer", lang, top)
         suggestions = tuple(c for c in top if c.score >= s.suggest_threshold * 0.75)
         return MatchResult("suggest", lang, suggestions)
 
-    def _foreign(self, typed: str) -> bool:
+    def _foreign(self, typed: str) -> int:
         concepts, text = self.analyser.concepts, self._paraphrase_text
         return foreign_katakana(typed, self.analyser.fillers, concepts, text)
 
     @cached_property
     def _paraphrase_text(self) -> str:
         return "\n".join(text for contents in self.tables.contents for text in contents)
+
+    def _naming(self, intent_id: str, concept: str) -> int:
+        """How many of an intent's paraphrases name a concept."""
+        size = sum(map(len, self.catalogue.by_id[intent_id].paraphrases.values()))
+        return round(self.concept_share(intent_id, concept) * size)
 
     def concept_share(self, intent_id: str, concept: str) -> float:
         """Share of an intent's paraphrases that mention a concept (0 when it never does)."""
