@@ -7,10 +7,11 @@
   beside content the catalogue does not know ("best strategy in poker", "ダイエットの目標") gets
   "did you mean" at most, unless it names two or more concepts that each at least
   `RESCUE_PARAPHRASES` of the top intent's paraphrases name, with at most one unknown content
-  unit ("三層戦略の中身", "外交的承認 獲得"; not "what does a marketing strategy need": one
-  three-layer paraphrase says "need", by the way). Country names are not the subject on their own ("pakistan cricket score",
-  "インド映画のおすすめ"): they answer only beside the subject or with nothing unknown ("and
-  Pakistan?", "is india a dnws").
+  unit ("三層戦略の中身", "外交的承認 獲得"; not "what does a marketing strategy need", whose
+  "need" only one paraphrase of the three-layer strategy names).
+- Country names are not the subject on their own ("pakistan cricket score", "インド映画の
+  おすすめ"): they answer only beside the subject or with nothing unknown ("and Pakistan?",
+  "is india a dnws").
 Katakana words are invisible to the coverage units (features.py), so an unknown one (カレー,
 ケーキ) counts as unknown content here, one unit per word ("インドカレーとタイカレーの違い").
 """
