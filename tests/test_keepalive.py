@@ -21,6 +21,7 @@ from telegram.error import NetworkError, TimedOut
 from dnws_bot.telegram import keepalive
 from dnws_bot.telegram.keepalive import KeepAliveTransport, transport_for
 from dnws_bot.telegram.sending import not_sent
+from raw_http import read_request
 
 # A handler gets the request line and body and writes whatever it likes; returning False
 # hangs up after it.
@@ -61,14 +62,8 @@ class Server:
         self.most_open = max(self.most_open, self.open)
         self.writers.append(writer)
         try:
-            while line := await reader.readline():
-                length = 0
-                while (header := await reader.readline()) not in (b"\r\n", b""):
-                    name, _, value = header.partition(b":")
-                    if name.strip().lower() == b"content-length":
-                        length = int(value)
-                body = await reader.readexactly(length)
-                if not await self.handler(line, body, writer):
+            while (request := await read_request(reader)) is not None:
+                if not await self.handler(*request, writer):
                     break
                 await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError):

@@ -19,6 +19,7 @@ from conftest import RunningBot, start_bot
 from dnws_bot.engine import Engine
 from dnws_bot.settings import Settings
 from dnws_bot.telegram.sending import make_bot, not_sent
+from raw_http import read_request
 
 
 async def test_429_retry_after_is_waited_out_and_the_reply_arrives(bot: RunningBot) -> None:
@@ -229,13 +230,8 @@ class _TinyApi:
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            while line := await reader.readline():
-                length = 0
-                while (header := await reader.readline()) not in (b"\r\n", b""):
-                    name, _, value = header.partition(b":")
-                    if name.strip().lower() == b"content-length":
-                        length = int(value)
-                await reader.readexactly(length)
+            while (request := await read_request(reader)) is not None:
+                line, _ = request
                 if b"/getMe" in line:
                     result: object = {
                         "id": 123456,
