@@ -7,12 +7,15 @@ as PTB's HTTPXRequest does.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import shutil
+import socket
 import ssl
 import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -172,6 +175,82 @@ async def test_an_idle_connection_dropped_by_the_server_is_replaced_quietly(
         await asyncio.sleep(0.05)
         assert (await client.get(f"{server.url}/b")).content == b"/b "
     assert server.connections == 2
+
+
+@pytest.mark.parametrize(
+    "late",
+    [
+        _response(b"STALE"),  # a second answer to the first request
+        _response(b"idle too long", "Connection: close", status="408 Request Timeout"),
+    ],
+)
+async def test_bytes_that_arrive_while_idle_are_not_read_as_the_next_answer(
+    serve: Callable[..., Awaitable[Server]], late: bytes
+) -> None:
+    async def then_late(line: bytes, body: bytes, writer: asyncio.StreamWriter) -> bool:
+        await _echo(line, body, writer)
+        await writer.drain()
+        await asyncio.sleep(0.05)
+        writer.write(late)
+        return b"408" not in late
+
+    server = await serve(then_late)
+    async with _client() as client:
+        assert (await client.get(f"{server.url}/first")).content == b"/first "
+        await asyncio.sleep(0.15)
+        assert (await client.get(f"{server.url}/second")).content == b"/second "
+    assert server.connections == 2
+
+
+async def test_a_streamed_request_body_is_sent_with_its_length(
+    serve: Callable[..., Awaitable[Server]],
+) -> None:
+    """httpx marks a body from a generator `Transfer-Encoding: chunked`; it is sent whole."""
+
+    async def parts() -> AsyncIterator[bytes]:
+        for part in (b"text=", b"hello", b"+world"):
+            yield part
+
+    server = await serve()
+    async with _client() as client:
+        response = await client.post(f"{server.url}/bot1/sendMessage", content=parts())
+    assert response.content == b"/bot1/sendMessage text=hello+world"
+
+
+async def test_an_address_that_does_not_answer_gives_way_to_the_next(
+    serve: Callable[..., Awaitable[Server]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A host whose first address drops packets (a broken IPv6 route) is reached on its next
+    one well before the connect timeout, as with httpx's own transport."""
+    hole = socket.socket()
+    hole.bind(("127.0.0.1", 0))
+    hole.listen(0)
+    queued = []
+    for _ in range(3):  # a full accept queue: further connection attempts get no answer
+        waiting = socket.socket()
+        waiting.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            waiting.connect(hole.getsockname())
+        queued.append(waiting)
+    server = await serve()
+    port = int(server.url.rsplit(":", 1)[1])
+    real = socket.getaddrinfo
+
+    def two_addresses(host: object, *args: Any, **kwargs: Any) -> Any:
+        if host in ("dual.test", b"dual.test"):
+            return [
+                (socket.AF_INET, socket.SOCK_STREAM, 6, "", hole.getsockname()),
+                (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port)),
+            ]
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", two_addresses)
+    try:
+        async with _client(connect=3.0) as client:
+            assert (await client.get(f"http://dual.test:{port}/v4")).content == b"/v4 "
+    finally:
+        for sock in (*queued, hole):
+            sock.close()
 
 
 async def test_a_connection_idle_past_the_expiry_is_not_reused(

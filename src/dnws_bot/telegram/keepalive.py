@@ -50,16 +50,23 @@ class _Connection:
         self.idle_since = 0.0
 
     def reusable(self, now: float) -> bool:
-        """Idle only briefly, not closed by either side, nothing unread (a server that closed
-        an idle connection has fed EOF to the reader)."""
+        """Idle only briefly, not closed by either side, and nothing arrived while idle: no EOF
+        (a server that closed an idle connection) and no bytes (a late or unsolicited response,
+        such as a 408 before closing, which the next request would read as its own answer)."""
         return (
             now - self.idle_since < KEEPALIVE_EXPIRY
             and not self.writer.is_closing()
-            and not self.reader.at_eof()
+            and _nothing_arrived(self.reader)
         )
 
     def close(self) -> None:
         self.writer.close()
+
+
+def _nothing_arrived(reader: asyncio.StreamReader) -> bool:
+    # StreamReader has no public "bytes waiting" accessor (at_eof() is EOF *and* an empty
+    # buffer); these two attributes have been its state since Python 3.4.
+    return not reader._eof and not reader._buffer  # type: ignore[attr-defined]
 
 
 class _Body(httpx.AsyncByteStream):
@@ -113,7 +120,7 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
         origin = (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
         body = await request.aread()
         head = [f"{request.method} {url.raw_path.decode('ascii')} HTTP/1.1\r\n".encode()]
-        head.extend(b"%s: %s\r\n" % pair for pair in request.headers.raw)
+        head.extend(b"%s: %s\r\n" % pair for pair in _framed(request.headers.raw, len(body)))
         head.append(b"\r\n")
         connection = self._pooled(origin) or await self._connect(request, origin, timeouts)
         try:
@@ -151,14 +158,25 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
             self._ssl = context
         try:
             async with asyncio.timeout(timeouts.get("connect")):
+                # Like anyio under httpcore: the next address after 0.25 s, so an IPv6 route
+                # that drops packets does not time out every new connection.
                 reader, writer = await asyncio.open_connection(
-                    host, port, ssl=context, limit=_HEAD_LIMIT
+                    host, port, ssl=context, limit=_HEAD_LIMIT, happy_eyeballs_delay=0.25
                 )
         except TimeoutError:
             raise httpx.ConnectTimeout(f"timed out connecting to {host}", request=request) from None
         except OSError as exc:
             raise httpx.ConnectError(str(exc) or type(exc).__name__, request=request) from exc
         return _Connection(reader, writer, self._generation)
+
+
+def _framed(headers: list[tuple[bytes, bytes]], length: int) -> list[tuple[bytes, bytes]]:
+    """The request headers for a body sent whole: a streamed body httpx marked
+    `Transfer-Encoding: chunked` goes with its `Content-Length` instead."""
+    kept = [pair for pair in headers if pair[0].lower() != b"transfer-encoding"]
+    if len(kept) < len(headers):
+        kept.append((b"Content-Length", b"%d" % length))
+    return kept
 
 
 def _asks_close(request: httpx.Request) -> bool:
