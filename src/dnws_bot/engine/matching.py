@@ -17,7 +17,7 @@ Why this shape (measured in bench/ and bench/tune.py, numbers in the README):
 
 from __future__ import annotations
 
-from functools import cached_property, partial
+from functools import cache, cached_property, partial
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -264,7 +264,7 @@ class Matcher:
             and top[0].score >= s.answer_threshold
             and (top[0].score - second >= s.margin or top[0].score >= s.sure_threshold)
         )
-        foreign = partial(self._foreign, typed)
+        foreign = cache(partial(self._foreign, typed))  # read at most once per decision
         if confident and self.catalogue.by_id[top[0].intent_id].category == SMALLTALK:
             # Small talk only when nothing else is asked ("thanks, write me a poem": none).
             if asks_more(analysed, self._coverage(analysed), foreign):
@@ -273,7 +273,7 @@ class Matcher:
             analysed, self._coverage(analysed), foreign, self.catalogue.aliases.topical
         ):
             unknown = sum(not self._is_known(unit) for unit in analysed.coverage_units)
-            unknown += self._foreign(typed)
+            unknown += foreign()
             confident = rescued(analysed.concepts, unknown, partial(self._naming, top[0].intent_id))
         if confident:
             return MatchResult("answer", lang, top)
